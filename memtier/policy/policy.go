@@ -1,0 +1,98 @@
+package policy
+
+import "fmt"
+
+// Kind names a policy.
+type Kind string
+
+// The policies New knows.
+const (
+	KindWTinyLFU Kind = "wtinylfu" // the default
+	KindLRU      Kind = "lru"
+	KindLFU      Kind = "lfu"
+	KindRandom   Kind = "random"
+)
+
+// Kinds lists every policy New knows, the default first.
+func Kinds() []Kind { return []Kind{KindWTinyLFU, KindLRU, KindLFU, KindRandom} }
+
+// ID identifies a resident entry. Ids are dense: the tier hands them out from
+// a free list starting at 0, so a policy may index slices by them.
+type ID uint32
+
+// Policy decides which entries stay resident within a capacity measured in
+// cost units (bytes for the memory tier, 1 per entry in the simulator).
+//
+// Victims are appended to the slice passed in and returned; a policy forgets
+// each victim as it names it, so the caller must not Remove it again. A
+// Policy is not safe for concurrent use.
+type Policy interface {
+	// Touch records a hit on resident entry id, whose key hashes to hash.
+	Touch(id ID, hash uint64)
+	// Miss records a lookup of a key (by hash) that is not resident, so a
+	// frequency-based policy learns about keys before they are admitted.
+	Miss(hash uint64)
+	// Insert makes id resident with the given cost, unconditionally (a
+	// write must enter the tier), and appends the victims needed to bring
+	// the total cost within capacity. The victims may include id itself.
+	Insert(id ID, hash uint64, cost int64, victims []ID) []ID
+	// Promote offers id (a key read from the disk tier) for residency. It is
+	// admitted only if there is room or the policy judges it hotter than
+	// what it would evict; then it is resident and victims are appended.
+	// If not admitted, nothing changes and admitted is false.
+	Promote(id ID, hash uint64, cost int64, victims []ID) (admitted bool, _ []ID)
+	// Update changes the cost of resident entry id (an overwrite in place)
+	// and appends the victims needed to get back within capacity.
+	Update(id ID, cost int64, victims []ID) []ID
+	// Remove forgets resident entry id (deleted, or dropped by the tier).
+	Remove(id ID)
+	// Len returns the number of resident entries the policy tracks.
+	Len() int
+	// Cost returns the total cost of the resident entries.
+	Cost() int64
+	// Capacity returns the capacity in cost units.
+	Capacity() int64
+}
+
+// Options configures a policy. The zero value is not valid: Capacity is required.
+type Options struct {
+	// Capacity is the total cost the policy keeps resident. Required (> 0).
+	Capacity int64
+	// ExpectedEntries sizes frequency sketches; default Capacity/DefaultCostPerEntry
+	// (at least 64). Policies may grow their sketches as Len grows.
+	ExpectedEntries int
+	// Seed seeds any randomness (Random's sampling, sketch hashing); default 1.
+	Seed uint64
+}
+
+// DefaultCostPerEntry is the cost per entry assumed when ExpectedEntries is unset.
+const DefaultCostPerEntry = 128
+
+// withDefaults returns a copy of o with every default filled in.
+func (o Options) withDefaults() Options {
+	if o.ExpectedEntries <= 0 {
+		o.ExpectedEntries = max(64, int(o.Capacity/DefaultCostPerEntry))
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	return o
+}
+
+// New returns a policy of the given kind; an empty kind means the default,
+// W-TinyLFU.
+func New(kind Kind, opts Options) (Policy, error) {
+	if opts.Capacity <= 0 {
+		return nil, fmt.Errorf("policy: capacity %d: %w", opts.Capacity, ErrBadOptions)
+	}
+	opts = opts.withDefaults()
+	switch kind {
+	case KindLRU:
+		return newLRU(opts), nil
+	case "", KindWTinyLFU, KindLFU, KindRandom:
+		// Stand-ins until the real policies land: LRU keeps every caller working.
+		return newLRU(opts), nil
+	default:
+		return nil, fmt.Errorf("policy: unknown kind %q: %w", kind, ErrBadOptions)
+	}
+}
