@@ -1,0 +1,114 @@
+package disktier
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// Defaults of Options.
+const (
+	// DefaultBlockCacheBytes is the default size of Pebble's block cache.
+	DefaultBlockCacheBytes = 32 << 20
+	// DefaultMemTableBytes is the default size of one Pebble memtable.
+	DefaultMemTableBytes = 16 << 20
+	// DefaultBloomBitsPerKey is the default number of bloom filter bits per
+	// key, used on every level.
+	DefaultBloomBitsPerKey = 10
+	// DefaultL0CompactionThreshold is the default number of L0 read
+	// amplification that triggers an L0 compaction.
+	DefaultL0CompactionThreshold = 4
+	// DefaultL0StopWritesThreshold is the default L0 read amplification at
+	// which Pebble stops writes until compactions catch up.
+	DefaultL0StopWritesThreshold = 24
+)
+
+// Logger receives the Store's and Pebble's log messages. It must be safe
+// for concurrent use.
+type Logger interface {
+	Infof(format string, args ...any)
+	Errorf(format string, args ...any)
+}
+
+// Options configures a Store. A nil or zero Options means every default;
+// Open never modifies the caller's Options.
+type Options struct {
+	// FS is the filesystem. Default vfs.Default.
+	FS vfs.FS
+	// BlockCacheBytes is the size of Pebble's block cache. Default
+	// DefaultBlockCacheBytes.
+	BlockCacheBytes int64
+	// MemTableBytes is the size of one Pebble memtable. Default
+	// DefaultMemTableBytes.
+	MemTableBytes int64
+	// BloomBitsPerKey is the bloom filter size on every level. Default
+	// DefaultBloomBitsPerKey.
+	BloomBitsPerKey int
+	// L0CompactionThreshold: default DefaultL0CompactionThreshold.
+	L0CompactionThreshold int
+	// L0StopWritesThreshold: default DefaultL0StopWritesThreshold.
+	L0StopWritesThreshold int
+	// ReadOnly opens the store without writing anything; writes return
+	// ErrReadOnly. The store must exist. Default false.
+	ReadOnly bool
+	// Logger receives log messages. Default: discard.
+	Logger Logger
+}
+
+// DefaultOptions returns a fresh Options holding every default.
+func DefaultOptions() *Options {
+	o := &Options{}
+	o.fillDefaults()
+	return o
+}
+
+func (o *Options) fillDefaults() {
+	if o.FS == nil {
+		o.FS = vfs.Default
+	}
+	if o.BlockCacheBytes == 0 {
+		o.BlockCacheBytes = DefaultBlockCacheBytes
+	}
+	if o.MemTableBytes == 0 {
+		o.MemTableBytes = DefaultMemTableBytes
+	}
+	if o.BloomBitsPerKey == 0 {
+		o.BloomBitsPerKey = DefaultBloomBitsPerKey
+	}
+	if o.L0CompactionThreshold == 0 {
+		o.L0CompactionThreshold = DefaultL0CompactionThreshold
+	}
+	if o.L0StopWritesThreshold == 0 {
+		o.L0StopWritesThreshold = DefaultL0StopWritesThreshold
+	}
+	if o.Logger == nil {
+		o.Logger = discardLogger{}
+	}
+}
+
+// Validate reports every problem with the options at once.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.BlockCacheBytes < 0 {
+		errs = append(errs, fmt.Errorf("disktier: BlockCacheBytes %d < 0", o.BlockCacheBytes))
+	}
+	if o.MemTableBytes < 0 || o.MemTableBytes >= 4<<30 {
+		errs = append(errs, fmt.Errorf("disktier: MemTableBytes %d out of range [0, 4 GiB)", o.MemTableBytes))
+	}
+	if o.BloomBitsPerKey < 0 {
+		errs = append(errs, fmt.Errorf("disktier: BloomBitsPerKey %d < 0", o.BloomBitsPerKey))
+	}
+	if o.L0CompactionThreshold < 0 {
+		errs = append(errs, fmt.Errorf("disktier: L0CompactionThreshold %d < 0", o.L0CompactionThreshold))
+	}
+	if o.L0StopWritesThreshold < 0 {
+		errs = append(errs, fmt.Errorf("disktier: L0StopWritesThreshold %d < 0", o.L0StopWritesThreshold))
+	}
+	return errors.Join(errs...)
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Infof(string, ...any)  {}
+func (discardLogger) Errorf(string, ...any) {}

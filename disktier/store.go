@@ -1,0 +1,269 @@
+package disktier
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+)
+
+// Store is the disk tier: a Pebble database holding versioned user values
+// and the durable watermark. All methods are safe for concurrent use.
+type Store struct {
+	opts Options
+	dir  string
+	db   *pebble.DB
+
+	// life guards closed; every call holds its read side while it uses db,
+	// so Close (write side) never closes Pebble under a running call.
+	life   sync.RWMutex
+	closed bool
+
+	// commitMu orders commits against watermark commits and tombstone
+	// purges: ordinary commits take the read side, a commit that sets the
+	// watermark and each purge step take the write side, so Watermark()
+	// is exactly the last committed value and a purge never deletes a
+	// version written between its read and its delete.
+	commitMu  sync.RWMutex
+	watermark atomic.Uint64
+
+	sticky          *stickyError
+	lastCorruptPath atomic.Pointer[string]
+	unflushed       atomic.Bool
+	userBytes       atomic.Uint64
+	openIters       atomic.Int64
+	keyBufs         sync.Pool
+}
+
+// Open opens (creating it unless opts.ReadOnly) the store in dir, e.g.
+// "<db>/disk". It returns an error matching ErrCorruption if the stored
+// watermark is damaged.
+func Open(dir string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	o.fillDefaults()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Store{opts: o, dir: dir, sticky: newStickyError(o.Logger)}
+	s.keyBufs.New = func() any { b := make([]byte, 0, 64); return &b }
+	cache := pebble.NewCache(o.BlockCacheBytes)
+	defer cache.Unref() // Pebble holds its own reference while open.
+	db, err := pebble.Open(dir, s.pebbleOptions(cache))
+	if err != nil {
+		return nil, s.wrapErr("open "+dir, err)
+	}
+	s.db = db
+	if err := s.sticky.get(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := s.loadWatermark(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
+	o := &s.opts
+	po := &pebble.Options{
+		FS:                          o.FS,
+		Cache:                       cache,
+		DisableWAL:                  true,
+		ReadOnly:                    o.ReadOnly,
+		ErrorIfNotExists:            o.ReadOnly,
+		MemTableSize:                uint64(o.MemTableBytes),
+		MemTableStopWritesThreshold: 4,
+		L0CompactionThreshold:       o.L0CompactionThreshold,
+		L0StopWritesThreshold:       o.L0StopWritesThreshold,
+		Logger:                      pebbleLogger{l: o.Logger, fatal: s.sticky.set},
+		EventListener:               s.listener(),
+	}
+	if !o.ReadOnly {
+		// A read-only open must not ratchet the format (that writes).
+		po.FormatMajorVersion = pebble.FormatNewest
+	}
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(o.BloomBitsPerKey)
+	}
+	po.EnsureDefaults()
+	return po
+}
+
+func (s *Store) loadWatermark() error {
+	v, closer, err := s.db.Get(watermarkKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return s.wrapErr("read watermark", err)
+	}
+	defer closer.Close()
+	w, err := decodeWatermark(v)
+	if err != nil {
+		return &CorruptionError{Offset: -1, Reason: "malformed watermark", Err: err}
+	}
+	s.watermark.Store(w)
+	return nil
+}
+
+// enter takes the read side of the lifecycle lock; it fails with ErrClosed
+// after Close. Every successful enter must be paired with s.life.RUnlock.
+func (s *Store) enter() error {
+	s.life.RLock()
+	if s.closed {
+		s.life.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// enterWrite is enter for calls that write: it also fails with ErrReadOnly
+// or with the sticky background error.
+func (s *Store) enterWrite() error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	if s.opts.ReadOnly {
+		s.life.RUnlock()
+		return ErrReadOnly
+	}
+	if err := s.sticky.get(); err != nil {
+		s.life.RUnlock()
+		return err
+	}
+	return nil
+}
+
+// Get returns the stored version of key: its value appended to dst, its
+// sequence number, and whether it is a tombstone version. ok is false if no
+// version of key is stored. The returned slice is dst (possibly grown) and
+// belongs to the caller. Damaged data returns an error matching
+// ErrCorruption; after Close, ErrClosed. Safe for concurrent use.
+func (s *Store) Get(key, dst []byte) (value []byte, seq uint64, tombstone, ok bool, err error) {
+	if err := s.enter(); err != nil {
+		return dst, 0, false, false, err
+	}
+	defer s.life.RUnlock()
+	kb := s.keyBufs.Get().(*[]byte)
+	*kb = appendUserKey((*kb)[:0], key)
+	v, closer, err := s.db.Get(*kb)
+	s.keyBufs.Put(kb)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return dst, 0, false, false, nil
+	}
+	if err != nil {
+		return dst, 0, false, false, s.wrapErr("get", err)
+	}
+	defer closer.Close()
+	val, seq, tombstone, derr := decodeValue(v)
+	if derr != nil {
+		return dst, 0, false, false, &CorruptionError{Offset: -1, Reason: fmt.Sprintf("get (key of %d bytes)", len(key)), Err: derr}
+	}
+	return append(dst, val...), seq, tombstone, true, nil
+}
+
+// Watermark returns the last committed durable watermark: the value read at
+// Open, updated by every successful Commit of a batch that sets it. Safe
+// for concurrent use; it works after Close too.
+func (s *Store) Watermark() uint64 { return s.watermark.Load() }
+
+// Err returns the sticky background error (wrapped in ErrBackground), or
+// nil. Safe for concurrent use.
+func (s *Store) Err() error { return s.sticky.get() }
+
+// Commit applies b atomically (one Pebble batch, not synced: Flush makes it
+// durable) and empties b so it can be reused. It returns ErrClosed,
+// ErrReadOnly, or the sticky background error; a failed Pebble commit
+// becomes sticky. Safe for concurrent use (on different batches).
+func (s *Store) Commit(b *Batch) error {
+	if err := s.enterWrite(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	if b.pb.Empty() {
+		return nil
+	}
+	if b.hasWatermark {
+		s.commitMu.Lock()
+		defer s.commitMu.Unlock()
+	} else {
+		s.commitMu.RLock()
+		defer s.commitMu.RUnlock()
+	}
+	n := uint64(b.pb.Len())
+	if err := s.db.Apply(b.pb, pebble.NoSync); err != nil {
+		err = s.wrapErr("commit", err)
+		s.sticky.set(fmt.Errorf("%w: %w", ErrBackground, err))
+		return err
+	}
+	if b.hasWatermark {
+		s.watermark.Store(b.watermark)
+	}
+	s.userBytes.Add(n)
+	s.unflushed.Store(true)
+	b.Reset()
+	return nil
+}
+
+// Flush makes everything committed so far durable. It returns an error
+// instead of waiting forever when Pebble reports a background error (a
+// failing disk): the error is sticky, and every later Flush returns it.
+// It returns ErrClosed or ErrReadOnly as appropriate. Safe for concurrent
+// use.
+func (s *Store) Flush() error {
+	if err := s.enterWrite(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	return s.flush()
+}
+
+func (s *Store) flush() error {
+	// Cleared before the flush starts: a commit racing with it sets the flag
+	// again after its apply, so at worst Close flushes once more.
+	s.unflushed.Store(false)
+	flushed, err := s.db.AsyncFlush()
+	if err != nil {
+		s.unflushed.Store(true)
+		err = s.wrapErr("flush", err)
+		s.sticky.set(fmt.Errorf("%w: %w", ErrBackground, err))
+		return err
+	}
+	select {
+	case <-flushed:
+		return s.sticky.get()
+	case <-s.sticky.done:
+		s.unflushed.Store(true)
+		return s.sticky.get()
+	}
+}
+
+// Close flushes what was committed since the last Flush (unless a sticky
+// error makes that impossible) and closes Pebble. Iterators must be closed
+// first: Close reports any still open. A second Close returns ErrClosed.
+func (s *Store) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.closed = true
+	var errs []error
+	if !s.opts.ReadOnly && s.unflushed.Load() && s.sticky.get() == nil {
+		errs = append(errs, s.flush())
+	}
+	if n := s.openIters.Load(); n > 0 {
+		errs = append(errs, fmt.Errorf("disktier: close with %d iterators open", n))
+	}
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, s.wrapErr("close", err))
+	}
+	return errors.Join(errs...)
+}
