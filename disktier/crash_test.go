@@ -1,0 +1,195 @@
+package disktier
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+var crashSeed = flag.Uint64("crash.seed", 0, "replay TestDisableWALCrashProperty with this seed (0: time-based seeds)")
+
+// crashOp is one operation of a test batch.
+type crashOp struct {
+	key  string
+	kind byte // 's' set, 't' tombstone, 'd' delete
+	val  []byte
+}
+
+// crashModel holds every committed batch; state(j) is the store's state
+// after the first j batches. Batch j also sets the watermark to j.
+type crashModel struct {
+	batches [][]crashOp
+}
+
+func (m *crashModel) state(j int) map[string]version {
+	st := map[string]version{}
+	for i, ops := range m.batches[:j] {
+		seq := uint64(i + 1)
+		for _, op := range ops {
+			switch op.kind {
+			case 's':
+				st[op.key] = version{value: op.val, seq: seq}
+			case 't':
+				st[op.key] = version{seq: seq, tomb: true}
+			case 'd':
+				delete(st, op.key)
+			}
+		}
+	}
+	return st
+}
+
+// readAll returns the store's whole user keyspace.
+func readAll(t *testing.T, s *Store) map[string]version {
+	t.Helper()
+	it, err := s.NewIter(nil, nil)
+	if err != nil {
+		t.Fatalf("NewIter: %v", err)
+	}
+	defer it.Close()
+	st := map[string]version{}
+	for ok := it.First(); ok; ok = it.Next() {
+		st[string(it.Key())] = version{value: bytes.Clone(it.Value()), seq: it.Seq(), tomb: it.Tombstone()}
+	}
+	if err := it.Error(); err != nil {
+		t.Fatalf("iterate: %v", err)
+	}
+	return st
+}
+
+func equalStates(a, b map[string]version) bool {
+	return maps.EqualFunc(a, b, func(x, y version) bool {
+		return x.seq == y.seq && x.tomb == y.tomb && bytes.Equal(x.value, y.value)
+	})
+}
+
+func randomBatch(rng *rand.Rand) []crashOp {
+	ops := make([]crashOp, 15+rng.IntN(11))
+	for i := range ops {
+		op := crashOp{key: fmt.Sprintf("key%03d", rng.IntN(300))}
+		switch r := rng.IntN(10); {
+		case r < 7:
+			op.kind = 's'
+			op.val = bytes.Repeat([]byte{byte(rng.Uint32())}, rng.IntN(400))
+		case r < 9:
+			op.kind = 't'
+		default:
+			op.kind = 'd'
+		}
+		ops[i] = op
+	}
+	return ops
+}
+
+// TestDisableWALCrashProperty proves the property the design rests on:
+// with Pebble's WAL disabled, a crash at any moment reopens to exactly the
+// state after some whole committed batch at or after the last completed
+// Flush. 200 crash clones: 4 seeds x {0, 50}% unsynced data x 25 clones.
+func TestDisableWALCrashProperty(t *testing.T) {
+	seeds := []uint64{*crashSeed}
+	if *crashSeed == 0 {
+		base := uint64(time.Now().UnixNano())
+		seeds = []uint64{base, base + 1, base + 2, base + 3}
+	}
+	var tally crashTally
+	for _, seed := range seeds {
+		for _, pct := range []int{0, 50} {
+			t.Run(fmt.Sprintf("seed=%d/unsynced=%d", seed, pct), func(t *testing.T) {
+				runCrashProperty(t, seed, pct, 25, &tally)
+			})
+		}
+	}
+	t.Logf("%d crash clones: %d at the last Flush, %d beyond it (background flushes)", tally.clones, tally.atFlush, tally.beyondFlush)
+	if len(seeds) > 1 && tally.beyondFlush == 0 {
+		t.Fatalf("no crash clone landed beyond the last Flush: the test did not exercise background flushes")
+	}
+}
+
+func runCrashProperty(t *testing.T, seed uint64, pct, clones int, tally *crashTally) {
+	rng := rand.New(rand.NewPCG(seed, uint64(pct)))
+	fs := vfs.NewCrashableMem()
+	opts := &Options{MemTableBytes: 64 << 10, BlockCacheBytes: 1 << 20, L0CompactionThreshold: 2}
+	s := openMem(t, fs, opts)
+	defer s.Close()
+	var m crashModel
+	flushed := 0 // batches covered by the last completed Flush
+	b := s.NewBatch()
+	for c := 0; c < clones; {
+		ops := randomBatch(rng)
+		m.batches = append(m.batches, ops)
+		seq := uint64(len(m.batches))
+		for _, op := range ops {
+			switch op.kind {
+			case 's':
+				b.Set([]byte(op.key), op.val, seq)
+			case 't':
+				b.SetTombstone([]byte(op.key), seq)
+			case 'd':
+				b.Delete([]byte(op.key))
+			}
+		}
+		b.SetWatermark(seq)
+		mustCommit(t, s, b)
+		if rng.IntN(25) == 0 {
+			if err := s.Flush(); err != nil {
+				t.Fatalf("seed=%d: Flush: %v", seed, err)
+			}
+			flushed = len(m.batches)
+		}
+		if rng.IntN(6) == 0 {
+			j := checkCrashClone(t, fs, &m, flushed, seed, pct, rng.Uint64(), opts)
+			tally.record(j, flushed, len(m.batches))
+			c++
+		}
+	}
+}
+
+// crashTally counts where the crash clones landed, so that the test can
+// insist it saw clones beyond the last Flush (background flushes).
+type crashTally struct {
+	clones, atFlush, beyondFlush int
+}
+
+func (c *crashTally) record(j, flushed, n int) {
+	c.clones++
+	if j == flushed {
+		c.atFlush++
+	} else {
+		c.beyondFlush++
+	}
+}
+
+// checkCrashClone reopens a crash clone of fs, checks it, and returns the
+// batch it holds.
+func checkCrashClone(t *testing.T, fs *vfs.MemFS, m *crashModel, flushed int, seed uint64, pct int, cloneSeed uint64, opts *Options) int {
+	t.Helper()
+	cfg := vfs.CrashCloneCfg{UnsyncedDataPercent: pct}
+	if pct > 0 {
+		cfg.RNG = rand.New(rand.NewPCG(cloneSeed, 0)) //nolint:gosec
+	}
+	crashed := fs.CrashClone(cfg)
+	o := *opts
+	o.FS = crashed
+	s, err := Open("disk", &o)
+	if err != nil {
+		t.Fatalf("seed=%d unsynced=%d: reopening the crash clone after %d batches (last flush %d): %v",
+			seed, pct, len(m.batches), flushed, err)
+	}
+	defer s.Close()
+	j := int(s.Watermark())
+	if j < flushed || j > len(m.batches) {
+		t.Fatalf("seed=%d unsynced=%d: crash clone is at batch %d, want in [%d, %d] (DisableWAL property broken)",
+			seed, pct, j, flushed, len(m.batches))
+	}
+	if got, want := readAll(t, s), m.state(j); !equalStates(got, want) {
+		t.Fatalf("seed=%d unsynced=%d: crash clone with watermark %d holds %d keys, not the state after batch %d (%d keys): torn batch (DisableWAL property broken)",
+			seed, pct, j, len(got), j, len(want))
+	}
+	return j
+}
