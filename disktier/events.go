@@ -70,7 +70,10 @@ func (s *Store) onBackgroundError(err error) {
 	if s.sticky.logged.Add(1) <= maxLoggedBackgroundErrors {
 		s.opts.Logger.Errorf("disktier: pebble background error: %v", err)
 	}
-	s.sticky.set(fmt.Errorf("%w: %w", ErrBackground, s.wrapErr("background", err)))
+	if pebble.IsCorruptionError(err) {
+		err = s.wrapErr("background work", err)
+	}
+	s.sticky.set(fmt.Errorf("%w: %w", ErrBackground, err))
 }
 
 func (s *Store) onDataCorruption(info pebble.DataCorruptionInfo) {
