@@ -1,6 +1,7 @@
 package policy
 
-// lru evicts the least recently used entry.
+// lru evicts the least recently used entry. Per entry it keeps 16 bytes: the
+// list links and the cost.
 type lru struct {
 	capacity int64
 	cost     int64
@@ -24,6 +25,10 @@ func (p *lru) Touch(id ID, _ uint64) { p.order.moveToFront(p.links, id) }
 func (p *lru) Miss(uint64)           {}
 
 func (p *lru) Insert(id ID, _ uint64, cost int64, victims []ID) []ID {
+	if cost > p.capacity {
+		// It could never fit: it is its own victim, and nothing else goes.
+		return append(victims, id)
+	}
 	p.grow(id)
 	p.order.pushFront(p.links, id)
 	p.costs[id] = cost
@@ -31,7 +36,12 @@ func (p *lru) Insert(id ID, _ uint64, cost int64, victims []ID) []ID {
 	return p.evict(victims)
 }
 
+// Promote always admits: the key just read is the most recently used, so
+// LRU judges it hotter than its least recently used victim.
 func (p *lru) Promote(id ID, hash uint64, cost int64, victims []ID) (bool, []ID) {
+	if cost > p.capacity {
+		return false, victims
+	}
 	return true, p.Insert(id, hash, cost, victims)
 }
 

@@ -63,6 +63,19 @@ type Options struct {
 	ExpectedEntries int
 	// Seed seeds any randomness (Random's sampling, sketch hashing); default 1.
 	Seed uint64
+	// Samples is how many resident entries Random compares per eviction (it
+	// evicts the least recently used of them); default DefaultSamples. 1
+	// gives uniformly random eviction.
+	Samples int
+	// WindowPercent is W-TinyLFU's initial window share of the capacity, in
+	// percent (0 < WindowPercent < 100); default DefaultWindowPercent.
+	WindowPercent float64
+	// FixedWindow keeps W-TinyLFU's window at WindowPercent instead of
+	// tuning it by hill climbing. Default false (adaptive).
+	FixedWindow bool
+	// NoDoorkeeper disables the Bloom-filter doorkeeper in front of the
+	// frequency sketch (W-TinyLFU, LFU). Default false (doorkeeper on).
+	NoDoorkeeper bool
 }
 
 // DefaultCostPerEntry is the cost per entry assumed when ExpectedEntries is unset.
@@ -76,6 +89,12 @@ func (o Options) withDefaults() Options {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	if o.Samples <= 0 {
+		o.Samples = DefaultSamples
+	}
+	if o.WindowPercent <= 0 || o.WindowPercent >= 100 {
+		o.WindowPercent = DefaultWindowPercent
+	}
 	return o
 }
 
@@ -87,11 +106,14 @@ func New(kind Kind, opts Options) (Policy, error) {
 	}
 	opts = opts.withDefaults()
 	switch kind {
+	case "", KindWTinyLFU:
+		return newWTinyLFU(opts), nil
 	case KindLRU:
 		return newLRU(opts), nil
-	case "", KindWTinyLFU, KindLFU, KindRandom:
-		// Stand-ins until the real policies land: LRU keeps every caller working.
-		return newLRU(opts), nil
+	case KindLFU:
+		return newLFU(opts), nil
+	case KindRandom:
+		return newRandom(opts), nil
 	default:
 		return nil, fmt.Errorf("policy: unknown kind %q: %w", kind, ErrBadOptions)
 	}

@@ -1,0 +1,161 @@
+package policy
+
+// evict moves the window's overflow into probation and then, while over
+// capacity, lets each candidate from the window duel the main space's victim
+// (Caffeine's evictFromWindow and evictFromMain, with weights). Lists keep
+// the most recent entry at the head, so "toward more recent" is prev.
+func (p *wtinylfu) evict(victims []ID) []ID {
+	candidate := p.evictFromWindow()
+	if p.cost <= p.capacity {
+		return victims
+	}
+	return p.evictFromMain(candidate, victims)
+}
+
+// evictFromWindow moves entries beyond the window's share to the head of
+// probation and returns the first (least recent) of them, or nilID.
+func (p *wtinylfu) evictFromWindow() ID {
+	first := nilID
+	for p.windowCost > p.windowMax && p.window.len > 0 {
+		v := p.window.tail
+		p.window.remove(p.links, v)
+		p.probation.pushFront(p.links, v)
+		p.setRegion(v, regionProbation)
+		p.windowCost -= p.costOf(v)
+		if first == nilID {
+			first = v
+		}
+	}
+	return first
+}
+
+func (p *wtinylfu) evictFromMain(candidate ID, victims []ID) []ID {
+	victimQ, candQ := regionProbation, regionProbation
+	victim := p.probation.tail
+	for p.cost > p.capacity {
+		if candidate == nilID && candQ == regionProbation {
+			candidate, candQ = p.window.tail, regionWindow
+		}
+		if candidate == nilID && victim == nilID {
+			switch victimQ {
+			case regionProbation:
+				victim, victimQ = p.prot.tail, regionProtected
+				continue
+			case regionProtected:
+				victim, victimQ = p.window.tail, regionWindow
+				continue
+			}
+			return victims // nothing left; cannot happen while cost > 0
+		}
+		var out ID
+		switch {
+		case victim == nilID:
+			out, candidate = candidate, p.links[candidate].prev
+		case candidate == nilID:
+			out, victim = victim, p.links[victim].prev
+		case candidate == victim:
+			out, victim, candidate = victim, p.links[victim].prev, nilID
+		case p.admit(candidate, victim):
+			out, victim = victim, p.links[victim].prev
+			candidate = p.links[candidate].prev
+		default:
+			out, candidate = candidate, p.links[candidate].prev
+		}
+		p.Remove(out)
+		victims = append(victims, out)
+	}
+	return victims
+}
+
+// admit reports whether candidate should replace victim in the main space.
+func (p *wtinylfu) admit(candidate, victim ID) bool {
+	cf := p.sketch.estimate(p.hashes[candidate])
+	vf := p.sketch.estimate(p.hashes[victim])
+	if cf > vf {
+		return true
+	}
+	if cf >= admitHashDoSThreshold {
+		return p.rng.next()&127 == 0
+	}
+	return false
+}
+
+// adjustWindow carries out the hill climber's decisions.
+func (p *wtinylfu) adjustWindow() {
+	if !p.adapt {
+		return
+	}
+	if delta, ok := p.climb.adjustment(); ok {
+		p.pending = delta
+	}
+	switch {
+	case p.pending > 0:
+		p.increaseWindow()
+	case p.pending < 0:
+		p.decreaseWindow()
+	}
+}
+
+// increaseWindow moves up to pending cost units of capacity (and the least
+// recent main entries filling them) from the main space to the window.
+func (p *wtinylfu) increaseWindow() {
+	if p.protectedMax == 0 {
+		p.pending = 0
+		return
+	}
+	quota := min(p.pending, p.protectedMax)
+	p.protectedMax -= quota
+	p.windowMax += quota
+	p.demote()
+	for range queueTransferLimit {
+		c, from := p.probation.tail, regionProbation
+		if c == nilID || quota < p.costOf(c) {
+			c, from = p.prot.tail, regionProtected
+		}
+		if c == nilID || quota < p.costOf(c) {
+			break
+		}
+		w := p.costOf(c)
+		quota -= w
+		if from == regionProbation {
+			p.probation.remove(p.links, c)
+		} else {
+			p.prot.remove(p.links, c)
+			p.protectedCost -= w
+		}
+		p.window.pushFront(p.links, c)
+		p.setRegion(c, regionWindow)
+		p.windowCost += w
+	}
+	// Capacity not backed by moved entries goes back, to be retried.
+	p.protectedMax += quota
+	p.windowMax -= quota
+	p.pending = quota
+}
+
+// decreaseWindow moves up to -pending cost units of capacity (and the least
+// recent window entries filling them) from the window to probation.
+func (p *wtinylfu) decreaseWindow() {
+	if p.windowMax <= 1 {
+		p.pending = 0
+		return
+	}
+	quota := min(-p.pending, max(0, p.windowMax-1))
+	p.protectedMax += quota
+	p.windowMax -= quota
+	for range queueTransferLimit {
+		c := p.window.tail
+		if c == nilID || quota < p.costOf(c) {
+			break
+		}
+		w := p.costOf(c)
+		quota -= w
+		p.window.remove(p.links, c)
+		p.probation.pushFront(p.links, c)
+		p.setRegion(c, regionProbation)
+		p.windowCost -= w
+	}
+	p.protectedMax -= quota
+	p.windowMax += quota
+	p.pending = -quota
+}
