@@ -1,0 +1,225 @@
+package memtier
+
+import (
+	"math/bits"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/btree"
+	"github.com/tierkv/tierkv/memtier/policy"
+)
+
+// btreeDegree is the ordered index's B-tree degree: nodes of up to 63
+// items keep the tree shallow and its per-item overhead near 10 bytes.
+const btreeDegree = 32
+
+// Per-id state bits (Tier.states).
+const (
+	stateInPolicy = 1 << iota // tracked by the policy
+	statePending              // a dirty victim awaiting write-back
+	stateQueued               // listed in Tier.queue (maybe stale)
+)
+
+// Tier is the memory tier. All methods are safe for concurrent use, except
+// that Evict, Dirty and MarkClean must not run concurrently with each other
+// (the engine serializes them under its write-back mutex).
+type Tier struct {
+	opts       Options
+	maxCharge  int64  // largest charge admitted to the policy
+	hashMask   uint64 // all ones; tests narrow it to force collisions
+	shardShift uint
+	shards     []shard
+	stripes    []stripe
+	stripeMask uint32
+	closed     atomic.Bool
+	pendingN   atomic.Int64 // mirrors the number of pending ids, for NeedsWriteBack
+
+	// pmu serializes writers and guards the policy and everything below.
+	pmu        sync.Mutex
+	pol        policy.Policy
+	recs       []*entry    // resident version by policy id
+	states     []uint8     // state bits by policy id
+	free       []policy.ID // ids to reuse
+	queue      []policy.ID // pending write-back, oldest first; entries may be stale
+	victims    []policy.ID // scratch
+	entries    int64
+	bytes      int64
+	dirty      int64
+	promotions uint64
+	rejected   uint64
+	evictions  uint64
+
+	treeMu sync.Mutex // guards tree's structure (writers and Clone)
+	tree   *btree.BTreeG[*entry]
+}
+
+func lessEntry(a, b *entry) bool { return a.key() < b.key() }
+
+// New returns an empty tier. It returns ErrBadOptions (wrapped, listing
+// every problem) if opts is invalid; opts is not modified.
+func New(opts *Options) (*Tier, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	o := withDefaults(opts)
+	pol, err := policy.New(o.Policy, policy.Options{Capacity: max(o.BudgetBytes, 1), Seed: o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	t := &Tier{
+		opts:       o,
+		maxCharge:  int64(float64(o.BudgetBytes) * o.MaxEntryFraction),
+		hashMask:   ^uint64(0),
+		shardShift: uint(64 - bits.TrailingZeros(uint(o.Shards))),
+		shards:     make([]shard, o.Shards),
+		stripes:    make([]stripe, numStripes()),
+		pol:        pol,
+		tree:       btree.NewG(btreeDegree, lessEntry),
+	}
+	t.stripeMask = uint32(len(t.stripes) - 1)
+	for i := range t.shards {
+		t.shards[i].m = make(map[uint64]*entry)
+	}
+	return t, nil
+}
+
+func (t *Tier) hash(key string) uint64 { return hashKey(key, t.opts.Seed, t.hashMask) }
+
+func (t *Tier) shardOf(h uint64) *shard { return &t.shards[h>>t.shardShift&uint64(len(t.shards)-1)] }
+
+// Get appends the resident value of key to dst and returns the extended
+// slice (owned by the caller). tombstone reports a resident delete; ok is
+// false when no version of key is resident. It takes no tier-wide lock,
+// records the access (lossily) and allocates nothing when dst has room and
+// the value is stored uncompressed.
+func (t *Tier) Get(key, dst []byte) (value []byte, seq uint64, tombstone, ok bool) {
+	if t.closed.Load() {
+		return dst, 0, false, false
+	}
+	k := stringOf(key)
+	h := t.hash(k)
+	sh := t.shardOf(h)
+	sh.mu.RLock()
+	e := sh.lookup(h, k)
+	sh.mu.RUnlock()
+	if e == nil {
+		sh.misses.Add(1)
+		t.record(nil, h)
+		return dst, 0, false, false
+	}
+	sh.hits.Add(1)
+	t.record(e, h)
+	if e.tombstone() {
+		return dst, e.seq, true, true
+	}
+	return e.appendValue(dst), e.seq, false, true
+}
+
+// Generation returns the eviction generation of key's shard, a counter
+// bumped whenever an entry leaves that shard. Pass it to Promote.
+func (t *Tier) Generation(key []byte) uint64 {
+	return t.shardOf(t.hash(stringOf(key))).gen.Load()
+}
+
+// Put publishes a new dirty version of key at seq: value, or a delete if
+// tombstone (value is then ignored). Put copies key and value. If a version
+// with a higher or equal seq is resident nothing changes. Otherwise the
+// write is always accepted: clean victims the policy names leave at once,
+// dirty ones stay resident and are queued for Evict. A version charged more
+// than MaxEntryFraction of the budget is queued for write-back at once
+// instead of entering the policy. A Put after Close does nothing.
+func (t *Tier) Put(key, value []byte, seq uint64, tombstone bool) {
+	if t.closed.Load() {
+		return
+	}
+	flags := uint32(flagDirty)
+	if tombstone {
+		flags |= flagTombstone
+	}
+	ne := makeEntry(key, value, seq, flags, t.opts.CompressMinBytes)
+	h := t.hash(ne.key())
+	sh := t.shardOf(h)
+
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	old := sh.lookup(h, ne.key())
+	if old == nil {
+		ne.id = t.allocIDLocked()
+		t.insertLocked(sh, h, ne)
+		if ne.charge() > t.maxCharge {
+			t.enqueueLocked(ne.id)
+			return
+		}
+		t.states[ne.id] |= stateInPolicy
+		t.victims = t.pol.Insert(ne.id, h, ne.charge(), t.victims[:0])
+		t.evictVictimsLocked()
+		return
+	}
+	if old.seq >= seq {
+		return
+	}
+	ne.id = old.id
+	t.replaceLocked(sh, h, old, ne)
+	t.repolicyLocked(ne, h)
+}
+
+// repolicyLocked tells the policy about a new version of a resident key.
+func (t *Tier) repolicyLocked(ne *entry, h uint64) {
+	id, large := ne.id, ne.charge() > t.maxCharge
+	inPolicy := t.states[id]&stateInPolicy != 0
+	switch {
+	case inPolicy && large:
+		t.pol.Remove(id)
+		t.states[id] &^= stateInPolicy
+		t.enqueueLocked(id)
+	case inPolicy:
+		t.victims = t.pol.Update(id, ne.charge(), t.victims[:0])
+		t.evictVictimsLocked()
+	case !large:
+		// A dirty victim rewritten before its write-back is hot again: it
+		// re-enters the policy (its stale queue slot is skipped).
+		t.setPendingLocked(id, false)
+		t.states[id] |= stateInPolicy
+		t.victims = t.pol.Insert(id, h, ne.charge(), t.victims[:0])
+		t.evictVictimsLocked()
+	}
+}
+
+// Promote offers a clean version of key read from the disk tier. It is
+// dropped (false) if any version of key is resident, if key's shard
+// generation is no longer gen, if the version is charged more than
+// MaxEntryFraction of the budget, or if the policy does not admit it.
+// Promote copies key and value.
+func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
+	if t.closed.Load() {
+		return false
+	}
+	ne := makeEntry(key, value, seq, 0, t.opts.CompressMinBytes)
+	h := t.hash(ne.key())
+	sh := t.shardOf(h)
+
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	if ne.charge() > t.maxCharge || sh.gen.Load() != gen || sh.lookup(h, ne.key()) != nil {
+		t.rejected++
+		return false
+	}
+	ne.id = t.allocIDLocked()
+	admitted, victims := t.pol.Promote(ne.id, h, ne.charge(), t.victims[:0])
+	t.victims = victims
+	if !admitted {
+		t.free = append(t.free, ne.id)
+		t.rejected++
+		return false
+	}
+	t.states[ne.id] = stateInPolicy
+	t.insertLocked(sh, h, ne)
+	t.promotions++
+	t.evictVictimsLocked()
+	return t.recs[ne.id] == ne
+}
+
+// Close stops the tier: later Puts and Promotes do nothing, Gets miss and
+// Evict returns ErrClosed. The tier starts no goroutines, so none can leak.
+// Close is idempotent and safe for concurrent use.
+func (t *Tier) Close() { t.closed.Store(true) }
