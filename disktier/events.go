@@ -3,6 +3,8 @@ package disktier
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -92,7 +94,7 @@ func (s *Store) wrapErr(op string, err error) error {
 		return err
 	}
 	if pebble.IsCorruptionError(err) {
-		ce := &CorruptionError{Offset: -1, Reason: "pebble reported corruption during " + op, Err: err}
+		ce := &CorruptionError{Offset: blockOffset(err), Reason: "pebble reported corruption during " + op, Err: err}
 		if info := pebble.ExtractDataCorruptionInfo(err); info != nil {
 			ce.File = info.Path
 		} else if p := s.lastCorruptPath.Load(); p != nil {
@@ -101,4 +103,21 @@ func (s *Store) wrapErr(op string, err error) error {
 		return ce
 	}
 	return fmt.Errorf("disktier: %s: %w", op, err)
+}
+
+// pebbleBlockRE finds the block handle ("block <offset>/<length>") in
+// Pebble's checksum errors; Pebble exposes it in no other way.
+var pebbleBlockRE = regexp.MustCompile(`block (\d+)/\d+`)
+
+// blockOffset returns the offset of the damaged block named in err, or -1.
+func blockOffset(err error) int64 {
+	m := pebbleBlockRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return -1
+	}
+	off, perr := strconv.ParseInt(m[1], 10, 64)
+	if perr != nil {
+		return -1
+	}
+	return off
 }

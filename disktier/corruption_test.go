@@ -1,0 +1,177 @@
+package disktier
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// flipBytes inverts n bytes of the file at off.
+func flipBytes(t *testing.T, fs vfs.FS, path string, off int64, n int) {
+	t.Helper()
+	f, err := fs.OpenReadWrite(path, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, off); err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	for i := range buf {
+		buf[i] ^= 0xff
+	}
+	if _, err := f.WriteAt(buf, off); err != nil {
+		t.Fatalf("write %s: %v", path, err)
+	}
+}
+
+func sstables(t *testing.T, fs vfs.FS, dir string) []string {
+	t.Helper()
+	names, err := fs.List(dir)
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	var out []string
+	for _, n := range names {
+		if strings.HasSuffix(n, ".sst") {
+			out = append(out, fs.PathJoin(dir, n))
+		}
+	}
+	return out
+}
+
+func checkCorruption(t *testing.T, err error, wantFile string) {
+	t.Helper()
+	if !errors.Is(err, ErrCorruption) {
+		t.Fatalf("error %v does not match ErrCorruption", err)
+	}
+	var ce *CorruptionError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %v is not a *CorruptionError", err)
+	}
+	if wantFile != "" && ce.File != wantFile {
+		t.Fatalf("CorruptionError.File = %q, want %q (%v)", ce.File, wantFile, err)
+	}
+}
+
+func TestSSTableCorruption(t *testing.T) {
+	fs := vfs.NewMem()
+	s := openMem(t, fs, nil)
+	b := s.NewBatch()
+	for i := range 2000 {
+		b.Set([]byte(fmt.Sprintf("key%05d", i)), []byte(strings.Repeat("v", 50)), uint64(i))
+	}
+	mustCommit(t, s, b)
+	if err := s.Compact(nil, nil); err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	ssts := sstables(t, fs, "disk")
+	if len(ssts) != 1 {
+		t.Fatalf("want 1 sstable after a full compaction, got %v", ssts)
+	}
+	// The first data block starts at offset 0; damage it.
+	flipBytes(t, fs, ssts[0], 64, 16)
+	s = openMem(t, fs, nil)
+	defer s.Close()
+
+	t.Run("get", func(t *testing.T) {
+		_, _, _, _, err := s.Get([]byte("key00000"), nil)
+		checkCorruption(t, err, ssts[0])
+		var ce *CorruptionError
+		if errors.As(err, &ce); ce.Offset != 0 {
+			t.Fatalf("CorruptionError.Offset = %d, want 0 (the first block): %v", ce.Offset, err)
+		}
+	})
+	t.Run("iterate", func(t *testing.T) {
+		it, err := s.NewIter(nil, nil)
+		if err != nil {
+			t.Fatalf("NewIter: %v", err)
+		}
+		defer it.Close()
+		n := 0
+		for ok := it.First(); ok; ok = it.Next() {
+			n++
+		}
+		if n >= 2000 {
+			t.Fatalf("iterated all %d keys over a damaged block", n)
+		}
+		checkCorruption(t, it.Error(), "")
+	})
+}
+
+func TestMalformedStoredValues(t *testing.T) {
+	cases := []struct {
+		name string
+		raw  []byte
+	}{
+		{"empty", nil},
+		{"short-header", []byte{kindValue, 0, 0, 1}},
+		{"unknown-kind", appendValue(nil, 7, 1, []byte("x"))},
+		{"tombstone-with-payload", appendValue(nil, kindTombstone, 1, []byte("x"))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := openMem(t, vfs.NewMem(), nil)
+			defer s.Close()
+			// Write below the Store's encoding, as damage would.
+			if err := s.db.Set(appendUserKey(nil, []byte("k")), c.raw, pebble.NoSync); err != nil {
+				t.Fatalf("raw Set: %v", err)
+			}
+			_, _, _, _, err := s.Get([]byte("k"), nil)
+			checkCorruption(t, err, "")
+			it, err := s.NewIter(nil, nil)
+			if err != nil {
+				t.Fatalf("NewIter: %v", err)
+			}
+			if it.First() {
+				t.Fatalf("iterator positioned on a malformed value")
+			}
+			checkCorruption(t, it.Error(), "")
+			if it.Next() || it.Last() {
+				t.Fatalf("iterator moved after a corruption error")
+			}
+			_ = it.Close()
+			if err := s.Compact(nil, nil); !errors.Is(err, ErrCorruption) {
+				t.Fatalf("Compact over a malformed value = %v, want ErrCorruption", err)
+			}
+		})
+	}
+}
+
+func TestMalformedWatermark(t *testing.T) {
+	fs := vfs.NewMem()
+	s := openMem(t, fs, nil)
+	if err := s.db.Set(watermarkKey, []byte{1, 2, 3}, pebble.NoSync); err != nil {
+		t.Fatalf("raw Set: %v", err)
+	}
+	s.unflushed.Store(true)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := Open("disk", &Options{FS: fs}); !errors.Is(err, ErrCorruption) {
+		t.Fatalf("Open with a malformed watermark = %v, want ErrCorruption", err)
+	}
+}
+
+func TestDecodeValueRoundTrip(t *testing.T) {
+	for _, c := range []struct {
+		kind  byte
+		seq   uint64
+		value []byte
+	}{{kindValue, 0, nil}, {kindValue, 1<<64 - 1, []byte("abc")}, {kindTombstone, 42, nil}} {
+		t.Run(fmt.Sprintf("kind=%d/seq=%d", c.kind, c.seq), func(t *testing.T) {
+			v, seq, tomb, err := decodeValue(appendValue(nil, c.kind, c.seq, c.value))
+			if err != nil || seq != c.seq || tomb != (c.kind == kindTombstone) || string(v) != string(c.value) {
+				t.Fatalf("decode = %q %d %v %v", v, seq, tomb, err)
+			}
+		})
+	}
+}
