@@ -1,0 +1,228 @@
+package memtier
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// valueFor encodes key and seq in the value so that readers can check that
+// what they see is a version that was really written.
+func valueFor(key []byte, seq uint64) []byte {
+	v := binary.BigEndian.AppendUint64(nil, seq)
+	return append(v, key...)
+}
+
+func checkValue(key, v []byte, seq uint64) error {
+	if len(v) < 8 || binary.BigEndian.Uint64(v) != seq || !bytes.Equal(v[8:], key) {
+		return fmt.Errorf("key %q seq %d: value %x is not the one written", key, seq, v)
+	}
+	return nil
+}
+
+// TestConcurrentOps runs Put, Get, Promote, Evict, checkpoints and Snapshot
+// iteration at once (meant for -race) and checks every answer against what
+// was written, then the invariants.
+func TestConcurrentOps(t *testing.T) {
+	tr := newTier(t, &Options{BudgetBytes: 40 << 10, Shards: 8})
+	var seq atomic.Uint64
+	var wg sync.WaitGroup
+	var stop atomic.Bool
+	errc := make(chan error, 16)
+	report := func(err error) {
+		select {
+		case errc <- err:
+		default:
+		}
+	}
+	const keys, writerOps = 400, 4000
+	key := func(rng *rand.Rand) []byte { return fmt.Appendf(nil, "key%04d", rng.IntN(keys)) }
+	for w := range 2 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 1))
+			for range writerOps {
+				k := key(rng)
+				s := seq.Add(1)
+				tr.Put(k, valueFor(k, s), s, rng.IntN(10) == 0)
+			}
+		})
+	}
+	for r := range 2 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(r), 2))
+			buf := make([]byte, 0, 64)
+			for !stop.Load() {
+				k := key(rng)
+				gen := tr.Generation(k)
+				v, s, tomb, ok := tr.Get(k, buf[:0])
+				if ok && !tomb {
+					if err := checkValue(k, v, s); err != nil {
+						report(err)
+					}
+				}
+				if !ok && rng.IntN(4) == 0 {
+					s := seq.Load() / 2 // an older version "from disk"
+					tr.Promote(k, valueFor(k, s), s, gen)
+				}
+			}
+		})
+	}
+	wg.Go(func() { // the engine's write-back loop
+		rng := rand.New(rand.NewPCG(3, 3))
+		for !stop.Load() {
+			if err := tr.Evict(func(b []Entry) error {
+				for _, e := range b {
+					if !e.Tombstone {
+						if err := checkValue(e.Key, e.Value, e.Seq); err != nil {
+							report(err)
+						}
+					}
+				}
+				return nil
+			}); err != nil {
+				report(err)
+			}
+			if rng.IntN(8) == 0 {
+				tr.MarkClean(tr.Dirty(seq.Load()))
+			}
+		}
+	})
+	wg.Go(func() { // snapshot readers
+		for !stop.Load() {
+			if err := scanSnapshot(tr.Snapshot()); err != nil {
+				report(err)
+			}
+		}
+	})
+	// Stop the readers once the writers are done.
+	for seq.Load() < 2*writerOps {
+		select {
+		case err := <-errc:
+			t.Fatal(err)
+		default:
+		}
+		runtimeGosched()
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	checkInvariants(t, tr)
+}
+
+// scanSnapshot walks a snapshot forwards and backwards, checking order and values.
+func scanSnapshot(s *Snapshot) error {
+	defer s.Close()
+	c := s.NewCursor(nil, nil)
+	var prev []byte
+	n := 0
+	for ok := c.First(); ok; ok = c.Next() {
+		e := c.Entry()
+		if prev != nil && bytes.Compare(prev, e.Key) >= 0 {
+			return fmt.Errorf("snapshot out of order: %q then %q", prev, e.Key)
+		}
+		if !e.Tombstone {
+			if err := checkValue(e.Key, e.Value, e.Seq); err != nil {
+				return err
+			}
+		}
+		prev = append(prev[:0], e.Key...)
+		n++
+	}
+	for ok := c.Last(); ok; ok = c.Prev() {
+		n--
+	}
+	if n != 0 || s.Len() != countForward(s) {
+		return fmt.Errorf("snapshot changed while iterating: forward and backward differ by %d", n)
+	}
+	return nil
+}
+
+func countForward(s *Snapshot) int {
+	c := s.NewCursor(nil, nil)
+	n := 0
+	for ok := c.First(); ok; ok = c.Next() {
+		n++
+	}
+	return n
+}
+
+// TestSnapshotUnderConcurrentWriters takes snapshots while writers go on and
+// checks that each yields exactly the entries resident at that instant.
+func TestSnapshotUnderConcurrentWriters(t *testing.T) {
+	tr := newTier(t, &Options{BudgetBytes: 24 << 10, Policy: "lru", MaxEntryFraction: 1})
+	var stop atomic.Bool
+	var seq atomic.Uint64
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 5))
+			for !stop.Load() {
+				k := fmt.Appendf(nil, "k%03d", rng.IntN(500))
+				s := seq.Add(1)
+				tr.Put(k, valueFor(k, s), s, rng.IntN(5) == 0)
+			}
+		})
+	}
+	wg.Go(func() {
+		for !stop.Load() {
+			_ = tr.Evict(func([]Entry) error { return nil })
+			tr.MarkClean(tr.Dirty(seq.Load()))
+		}
+	})
+	for round := range 30 {
+		// Every writer of the ordered index holds pmu, so the records
+		// resident under pmu are exactly what the snapshot must hold.
+		tr.pmu.Lock()
+		want := residentSorted(tr)
+		snap := tr.Snapshot()
+		tr.pmu.Unlock()
+		for range 200 { // let the writers change everything meanwhile
+			k := []byte("k000")
+			s := seq.Add(1)
+			tr.Put(k, valueFor(k, s), s, false)
+		}
+		c := snap.NewCursor(nil, nil)
+		i := 0
+		for ok := c.First(); ok; ok = c.Next() {
+			e := c.Entry()
+			if i >= len(want) || want[i] != e.toKey() {
+				t.Fatalf("round %d: entry %d is %v, want %v", round, i, e.toKey(), want[min(i, len(want)-1)])
+			}
+			i++
+		}
+		if i != len(want) {
+			t.Fatalf("round %d: snapshot yields %d entries, %d were resident", round, i, len(want))
+		}
+		snap.Close()
+	}
+	stop.Store(true)
+	wg.Wait()
+	checkInvariants(t, tr)
+}
+
+type snapKey struct {
+	key  string
+	seq  uint64
+	tomb bool
+}
+
+func (e Entry) toKey() snapKey { return snapKey{string(e.Key), e.Seq, e.Tombstone} }
+
+func residentSorted(tr *Tier) []snapKey {
+	var out []snapKey
+	tr.tree.Ascend(func(e *entry) bool {
+		out = append(out, e.toEntry().toKey())
+		return true
+	})
+	return out
+}
+
+func runtimeGosched() { runtime.Gosched() }

@@ -1,0 +1,101 @@
+package memtier
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tierkv/tierkv/memtier/policy"
+)
+
+// TestAccountingProperty runs random operation sequences and checks after
+// every operation that the charged bytes equal the sum over the resident
+// entries (and that every index agrees), that a hit returns the newest
+// version written, and that after a successful Evict the tier is within
+// budget.
+func TestAccountingProperty(t *testing.T) {
+	for _, kind := range policy.Kinds() {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("policy=%s/seed=%d", kind, seed), func(t *testing.T) {
+				runAccountingProperty(t, kind, seed, 3000)
+			})
+		}
+	}
+}
+
+// propModel is the newest version written of each key.
+type propModel struct {
+	value map[string][]byte
+	tomb  map[string]bool
+	seq   map[string]uint64
+}
+
+func runAccountingProperty(t *testing.T, kind policy.Kind, seed uint64, ops int) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	tr := newTier(t, &Options{Policy: kind, BudgetBytes: 6 << 10, Shards: 4, CompressMinBytes: 64, Seed: seed})
+	tr.hashMask = 0xff // collisions too
+	m := propModel{map[string][]byte{}, map[string]bool{}, map[string]uint64{}}
+	var seq uint64
+	for op := 0; op < ops; op++ {
+		key := fmt.Sprintf("k%02d", rng.IntN(60))
+		desc := ""
+		switch r := rng.IntN(100); {
+		case r < 35:
+			seq++
+			v := randValue(rng)
+			tomb := rng.IntN(8) == 0
+			tr.Put([]byte(key), v, seq, tomb)
+			m.value[key], m.tomb[key], m.seq[key] = v, tomb, seq
+			desc = "put " + key
+		case r < 45:
+			if s, ok := m.seq[key]; ok && !m.tomb[key] {
+				tr.Promote([]byte(key), m.value[key], s, tr.Generation([]byte(key)))
+			}
+			desc = "promote " + key
+		case r < 80:
+			v, s, tomb, ok := tr.Get([]byte(key), nil)
+			if ok && (s != m.seq[key] || tomb != m.tomb[key] || (!tomb && string(v) != string(m.value[key]))) {
+				t.Fatalf("op %d: Get(%s) = seq %d tomb %v, newest written is seq %d tomb %v", op, key, s, tomb, m.seq[key], m.tomb[key])
+			}
+			desc = "get " + key
+		case r < 90:
+			fail := rng.IntN(4) == 0
+			err := tr.Evict(func([]Entry) error {
+				if fail {
+					return errors.New("injected")
+				}
+				return nil
+			})
+			if !fail {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st := tr.Stats(); st.Bytes > st.BudgetBytes || st.PendingWriteBack != 0 {
+					t.Fatalf("op %d: after Evict %d bytes charged, budget %d, %d pending", op, st.Bytes, st.BudgetBytes, st.PendingWriteBack)
+				}
+			}
+			desc = "evict"
+		default:
+			tr.MarkClean(tr.Dirty(seq - uint64(rng.IntN(5))))
+			desc = "checkpoint"
+		}
+		if err := invariantError(tr); err != nil {
+			t.Fatalf("op %d (%s): %v", op, desc, err)
+		}
+	}
+}
+
+func randValue(rng *rand.Rand) []byte {
+	n := rng.IntN(200)
+	if rng.IntN(20) == 0 {
+		n = 300 + rng.IntN(1500) // over MaxEntryFraction of 6 KiB sometimes
+	}
+	v := make([]byte, n)
+	if rng.IntN(2) == 0 { // half compressible
+		for i := range v {
+			v[i] = byte(rng.Uint32())
+		}
+	}
+	return v
+}
