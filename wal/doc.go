@@ -1,0 +1,76 @@
+// Package wal is tierkv's write-ahead log: batches of puts and deletes,
+// each under one sequence number, appended to segment files with group
+// commit, and replayed in order after a crash.
+//
+// # Files
+//
+// A log is a directory of segment files named by the sequence number of
+// their first record, in at least 12 decimal digits: 000000000042.log.
+// Appends go to the last (active) segment; once it holds at least
+// Options.SegmentBytes, the next record starts a new segment. Before a new
+// segment is created the old one is fsynced, and the directory is fsynced
+// after every creation and removal, so that a crash never keeps a later
+// segment while losing part of an earlier one. A file named *.tmp is a
+// leftover of an interrupted tail truncation and is removed by Open.
+//
+// # Records
+//
+// A segment is a sequence of records with no padding and no file header.
+// Each record is a 25-byte header followed by its payload (integers are
+// little-endian):
+//
+//	offset size field
+//	0      4    crc     CRC-32C (Castagnoli) of the payload followed by bytes 4..24 of this header
+//	4      4    length  number of payload bytes that follow the header (2 .. 1 GiB)
+//	8      1    flags   bit 0: the payload is snappy-compressed; other bits are zero
+//	9      8    seq     sequence number of the batch; strictly increasing through the log
+//	17     8    synced  bytes of this segment known to be fsynced when the record was appended
+//
+// The payload, once decompressed, is the batch:
+//
+//	uvarint count            number of operations, at least 1
+//	count times:
+//	  byte    kind           1 = put, 2 = delete
+//	  uvarint keyLen, key    keyLen >= 1
+//	  uvarint valLen, value  puts only; valLen may be 0
+//
+// A payload of at least 64 bytes is stored snappy-compressed when that
+// saves at least 1/8 of it. The checksum covers every header field and the
+// stored payload, so a torn record or a flipped bit is always detected (to
+// the strength of CRC-32C). The payload comes first in the checksummed
+// bytes so that appenders can checksum it before taking the log's lock.
+//
+// We chose this over the LevelDB/Pebble format of 32 KiB blocks and
+// fragment chunks: records never span a block boundary there, which lets a
+// reader resynchronize at the next block after damage. Here the synced
+// field does the job that resynchronization serves, telling lost data from
+// damaged data, and a reader that meets a bad record can still find later
+// valid records by trying every byte offset (only on that error path).
+//
+// # Lost versus damaged
+//
+// A crash can lose what was not fsynced: the file ends early, or some 4 KiB
+// blocks read back as zeros while later blocks survived. It cannot damage
+// what was fsynced. When Open meets a bad record at offset X of a segment,
+// it looks for valid records after X. One whose synced field exceeds X
+// proves that X had been fsynced before that record was written: the bad
+// record is damage, reported as a *CorruptionError (ErrCorruption) naming
+// the file and X. Otherwise, in the last segment, the bad record and
+// everything after it is a lost tail: Open truncates it away and reports it
+// (Log.Recovered). A bad record in any earlier segment is damage, since
+// segments are fsynced before the next one is created, and so is a record
+// that passes its checksum but is malformed or out of sequence.
+//
+// A bit flipped in records that no later record vouches for (the last
+// group commit before a crash, or anything written with SyncNever and no
+// later Sync) cannot be told from a lost tail and is dropped as one. It is
+// never replayed.
+//
+// # Group commit
+//
+// Appenders encode and checksum their payload concurrently, then, under a
+// short lock, take a sequence number and copy the record into the pending
+// group. A single flusher goroutine writes a whole group with one write (per
+// segment) and, as the sync mode says, one fsync, while the next group
+// fills up; then it wakes every appender of the group at once.
+package wal
