@@ -110,7 +110,9 @@ type badRecord struct {
 	valid bool
 }
 
-func (b *badRecord) Error() string { return fmt.Sprintf("bad record at offset %d: %s", b.offset, b.reason) }
+func (b *badRecord) Error() string {
+	return fmt.Sprintf("bad record at offset %d: %s", b.offset, b.reason)
+}
 
 // recordReader reads records sequentially. The batch it returns and its
 // slices are valid until the next call.
