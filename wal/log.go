@@ -77,6 +77,10 @@ func Open(dir string, opts *Options) (*Log, error) {
 		if err := l.fs.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("wal: create %q: %w", dir, err)
 		}
+		// The directory's own entry must be durable before its segments are.
+		if err := syncDir(l.fs, l.fs.PathDir(dir)); err != nil {
+			return nil, err
+		}
 	}
 	lastRecord, err := l.recover()
 	if err != nil {
