@@ -1,0 +1,139 @@
+package engine_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/tierkv/tierkv/engine"
+)
+
+// faultTarget selects the operations an armed injector fails.
+type faultTarget struct {
+	name  string
+	match func(op errorfs.Op) bool
+}
+
+func isWrite(k errorfs.OpKind) bool {
+	return k == errorfs.OpFileWrite || k == errorfs.OpFileWriteAt || k == errorfs.OpCreate
+}
+
+func isSync(k errorfs.OpKind) bool {
+	return k == errorfs.OpFileSync || k == errorfs.OpFileSyncData || k == errorfs.OpFileSyncTo
+}
+
+var faultTargets = []faultTarget{
+	{"wal-write", func(op errorfs.Op) bool { return strings.Contains(op.Path, "/wal/") && isWrite(op.Kind) }},
+	{"wal-sync", func(op errorfs.Op) bool { return strings.Contains(op.Path, "/wal") && isSync(op.Kind) }},
+	{"disk-write", func(op errorfs.Op) bool { return strings.Contains(op.Path, "/disk/") && isWrite(op.Kind) }},
+	{"disk-sync", func(op errorfs.Op) bool { return strings.Contains(op.Path, "/disk") && isSync(op.Kind) }},
+	{"any-write", func(op errorfs.Op) bool {
+		return op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpFileClose
+	}},
+}
+
+// TestInjectedIOErrors fails WAL appends, write-backs, flushes and
+// checkpoints at random moments: the DB must report the error, become
+// read-only (the cause wrapped in ErrReadOnly) while reads keep working,
+// and after reopening on a healthy filesystem hold every acknowledged write.
+func TestInjectedIOErrors(t *testing.T) {
+	for _, target := range faultTargets {
+		for _, sync := range []engine.SyncMode{engine.SyncAlways, engine.SyncNever} {
+			for seed := uint64(1); seed <= 3; seed++ {
+				name := fmt.Sprintf("target=%s/sync=%s/seed=%d", target.name, sync, seed)
+				t.Run(name, func(t *testing.T) { runFaultCase(t, target, sync, seed) })
+			}
+		}
+	}
+}
+
+func runFaultCase(t *testing.T, target faultTarget, sync engine.SyncMode, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 5))
+	base := vfs.NewMem()
+	var armed atomic.Bool
+	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if armed.Load() && target.match(op) {
+			return errorfs.ErrInjected
+		}
+		return nil
+	})
+	opts := engine.Options{FS: errorfs.Wrap(base, inj), MemTierBytes: 2 << 10, Sync: sync, WALSegmentBytes: 4 << 10}
+	db, err := engine.Open("db", &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acked := newModel()
+	pending := map[string][]byte{} // the write that failed may or may not be there
+	armAt := 50 + rng.IntN(300)
+	failedAt := -1
+	for i := 0; i < 1000 && failedAt < 0; i++ {
+		if i == armAt {
+			armed.Store(true)
+		}
+		k := fmt.Appendf(nil, "k%03d", rng.IntN(150))
+		v := fmt.Appendf(nil, "v%d", i)
+		if i%25 == 24 {
+			err = db.Checkpoint()
+		} else {
+			err = db.Put(k, v)
+		}
+		if err == nil {
+			if i%25 != 24 {
+				acked.put(k, v)
+			}
+			continue
+		}
+		if !errors.Is(err, engine.ErrReadOnly) && !strings.Contains(err.Error(), "injected") {
+			t.Fatalf("op %d failed with %v: want the injected error wrapped in ErrReadOnly", i, err)
+		}
+		failedAt = i
+		if i%25 != 24 {
+			pending[string(k)] = v
+		}
+	}
+	if failedAt < 0 {
+		// Injection may hit nothing the DB waits for (disk faults before any
+		// flush); force a checkpoint, which must fail.
+		if err := db.Checkpoint(); err == nil {
+			t.Fatalf("no operation failed with faults injected on %s", target.name)
+		}
+	}
+	// Read-only now: writes refused with the cause, reads still work.
+	if err := db.Put([]byte("later"), []byte("x")); !errors.Is(err, engine.ErrReadOnly) {
+		t.Fatalf("write after fatal error: got %v, want ErrReadOnly", err)
+	}
+	checkAcked(t, "before reopen", db, acked, pending)
+	armed.Store(false)
+	_ = db.Close() // may report the fault; must release the directory
+
+	opts.FS = base
+	db, err = engine.Open("db", &opts)
+	if err != nil {
+		t.Fatalf("reopen on a healthy FS: %v", err)
+	}
+	defer db.Close()
+	checkAcked(t, "after reopen", db, acked, pending)
+	if err := db.Put([]byte("later"), []byte("x")); err != nil {
+		t.Fatalf("write after reopen: %v", err)
+	}
+}
+
+// checkAcked verifies every acknowledged write; a key whose last write
+// failed may hold either value.
+func checkAcked(t *testing.T, when string, db *engine.DB, acked *model, pending map[string][]byte) {
+	t.Helper()
+	for k, want := range acked.kv {
+		got, err := db.Get([]byte(k))
+		if p, ok := pending[k]; ok && err == nil && string(got) == string(p) {
+			continue
+		}
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("%s: acknowledged %q=%q, got (%q, %v)", when, k, want, got, err)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package engine
+
+import "sync/atomic"
+
+// Stats is a snapshot of the DB's counters and sizes.
+type Stats struct {
+	Gets           uint64 // Get calls (that returned a value or ErrNotFound)
+	MemTierHits    uint64 // Gets answered by the memory tier
+	DiskTierHits   uint64 // Gets answered by the disk tier
+	NotFound       uint64 // Gets that returned ErrNotFound
+	Promotions     uint64 // entries copied from the disk tier into the memory tier
+	Evictions      uint64 // entries dropped from the memory tier (after write-back if dirty)
+	WriteBacks     uint64 // dirty entries written to the disk tier
+	MemTierBytes   int64  // bytes charged to the memory tier now
+	MemTierEntries int64  // entries resident in the memory tier now
+	DirtyEntries   int64  // resident entries not yet in the disk tier
+	WALBytes       int64  // bytes of live WAL segments on disk
+
+	Writes              uint64 // operations written (a batch counts each of its operations)
+	GetErrors           uint64 // Gets that failed with an I/O or corruption error
+	Checkpoints         uint64 // completed checkpoints
+	ReplayedRecords     uint64 // WAL records replayed at Open
+	WALTailDroppedBytes uint64 // bytes of a lost (unsynced, torn) WAL tail dropped at Open
+	MemTierBudget       int64  // Options.MemTierBytes
+	DurableSeq          uint64 // the disk tier's watermark: every write at or below it is in Pebble
+	LastSeq             uint64 // the last sequence number the WAL assigned
+	GetLatency          Latency
+	PutLatency          Latency // Put, Delete and Apply
+	Disk                DiskStats
+}
+
+// DiskStats describes the disk tier.
+type DiskStats struct {
+	BytesWritten       uint64  // bytes tierkv wrote into Pebble (user data and metadata)
+	PebbleBytesWritten uint64  // bytes Pebble wrote in flushes and compactions
+	WriteAmp           float64 // PebbleBytesWritten / BytesWritten
+	DiskUsageBytes     uint64  // bytes of Pebble's files
+	BlockCacheHits     int64
+	BlockCacheMisses   int64
+	Summary            string // Pebble's metrics, human-readable (LSM shape)
+}
+
+// dbStats holds the DB's counters; every field is updated atomically.
+type dbStats struct {
+	gets, memHits, diskHits, notFound, getErrors atomic.Uint64
+	promotions, writeBacks, writes               atomic.Uint64
+	checkpoints, replayedRecords, walTailDropped atomic.Uint64
+	getLatency, putLatency                       latencyHistogram
+}
+
+// Stats returns a snapshot of the counters. It is safe for concurrent use;
+// after Close it returns the last counters with sizes as they were.
+func (db *DB) Stats() Stats {
+	s := &db.stats
+	st := Stats{
+		Gets:                s.gets.Load(),
+		MemTierHits:         s.memHits.Load(),
+		DiskTierHits:        s.diskHits.Load(),
+		NotFound:            s.notFound.Load(),
+		Promotions:          s.promotions.Load(),
+		WriteBacks:          s.writeBacks.Load(),
+		Writes:              s.writes.Load(),
+		GetErrors:           s.getErrors.Load(),
+		Checkpoints:         s.checkpoints.Load(),
+		ReplayedRecords:     s.replayedRecords.Load(),
+		WALTailDroppedBytes: s.walTailDropped.Load(),
+		MemTierBudget:       db.opts.MemTierBytes,
+		GetLatency:          s.getLatency.summary(),
+		PutLatency:          s.putLatency.summary(),
+	}
+	ms := db.mem.Stats()
+	st.Evictions = ms.Evictions
+	st.MemTierBytes = ms.Bytes
+	st.MemTierEntries = ms.Entries
+	st.DirtyEntries = ms.DirtyEntries
+	db.lifeMu.RLock()
+	defer db.lifeMu.RUnlock()
+	if !db.closed.Load() {
+		st.WALBytes = db.log.Size()
+		st.LastSeq = db.log.LastSeq()
+		st.DurableSeq = db.disk.Watermark()
+		st.Disk = db.diskStats()
+	}
+	return st
+}
