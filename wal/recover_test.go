@@ -33,6 +33,9 @@ func writeFile(t testing.TB, fs vfs.FS, name string, data []byte) {
 	if _, err := f.Write(data); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
