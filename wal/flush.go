@@ -13,6 +13,7 @@ type group struct {
 	sync    bool          // fsync after writing
 	done    chan struct{} // closed when the group is written (and synced if sync)
 	err     error         // set before done is closed
+	inline  [1]chunk      // backing for chunks: one segment is the common case
 }
 
 // chunk is the part of a group that goes into one segment.
@@ -82,11 +83,13 @@ func (l *Log) queueLocked(e *encoded, seq uint64) *group {
 // waking the flusher) if there is none.
 func (l *Log) pendingLocked() *group {
 	if l.pending == nil {
-		l.pending = &group{
+		g := &group{
 			lastSeq: l.nextSeq - 1,
 			sync:    l.opts.Sync == SyncAlways,
 			done:    make(chan struct{}),
 		}
+		g.chunks = g.inline[:0]
+		l.pending = g
 		select {
 		case l.kick <- struct{}{}:
 		default:

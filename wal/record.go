@@ -90,13 +90,16 @@ func (e *encoded) encode(ops []Op, size int) {
 // appendRecord appends the header and payload of e with the given sequence
 // number and synced offset.
 func appendRecord(dst []byte, e *encoded, seq uint64, synced int64) []byte {
-	var h [headerSize]byte
+	// The header is built in place: a local array would escape through
+	// the CRC call and cost an allocation per record.
+	start := len(dst)
+	dst = append(dst, make([]byte, headerSize)...)
+	h := dst[start:]
 	binary.LittleEndian.PutUint32(h[4:], uint32(len(e.payload)))
 	h[8] = e.flags
 	binary.LittleEndian.PutUint64(h[9:], seq)
 	binary.LittleEndian.PutUint64(h[17:], uint64(synced))
-	binary.LittleEndian.PutUint32(h[0:], checksum(e.crc, h[:]))
-	dst = append(dst, h[:]...)
+	binary.LittleEndian.PutUint32(h[0:], checksum(e.crc, h))
 	return append(dst, e.payload...)
 }
 

@@ -30,7 +30,7 @@ func writeFile(t testing.TB, fs vfs.FS, name string, data []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Write(data); err != nil {
+	if _, err := f.Write(bytes.Clone(data)); err != nil { // Write may scribble on its input
 		t.Fatal(err)
 	}
 	if err := f.Sync(); err != nil {
@@ -243,7 +243,7 @@ func TestPointInTimeRecovery(t *testing.T) {
 	}
 	ro.Close()
 	if !bytes.Equal(readFile(t, fs, path), data) || len(mustList(t, fs)) != len(segs) {
-		t.Fatalf("read-only point-in-time recovery changed files")
+		t.Fatalf("read-only point-in-time recovery changed files: %v vs %d segments", mustList(t, fs), len(segs))
 	}
 	l, err = Open("wal", &Options{FS: fs, Recovery: RecoverPointInTime})
 	if err != nil {
