@@ -163,7 +163,11 @@ func TestAppendAllocations(t *testing.T) {
 		}
 	})
 	// A group of one: its struct and its done channel.
-	if allocs > 2 {
-		t.Fatalf("Append allocates %.1f times, want at most 2", allocs)
+	limit := 2.0
+	if raceEnabled {
+		limit = 4 // plus the encoder sync.Pool drops under -race
+	}
+	if allocs > limit {
+		t.Fatalf("Append allocates %.1f times, want at most %.0f", allocs, limit)
 	}
 }
