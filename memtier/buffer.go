@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/tierkv/tierkv/memtier/policy"
 )
 
 // stripeRecords is how many accesses a stripe buffers before it is drained
@@ -12,19 +14,26 @@ import (
 // policy's view lags by little.
 const stripeRecords = 64
 
-// access is one recorded lookup: a hit on e, or (e == nil) a miss of hash h.
+// access is one recorded lookup: a hit on e (resident under id), or
+// (e == nil) a miss of hash h.
 type access struct {
-	e *entry
-	h uint64
+	e  *entry
+	h  uint64
+	id policy.ID
 }
 
-// stripe is one lossy access buffer.
+// stripe is one lossy access buffer. It also counts the hits and misses of
+// the Gets that pick it, so the hit path touches no shared counter.
 type stripe struct {
-	mu      sync.Mutex
-	n       int
-	recs    [stripeRecords]access
-	dropped atomic.Uint64
-	_       [64]byte
+	mu           sync.Mutex
+	n            int
+	hits, misses uint64 // under mu
+	recs         [stripeRecords]access
+	// Accesses dropped because the stripe was busy (they are still counted
+	// as hits or misses).
+	droppedHits, droppedMisses atomic.Uint64
+	dropped                    uint64 // dropped because full while the policy was busy (under mu)
+	_                          [64]byte
 }
 
 // numStripes returns the number of access stripes: a power of two, four per
@@ -39,66 +48,63 @@ func numStripes() int {
 
 // record notes an access without ever waiting: if the chosen stripe is busy,
 // or full while the policy is busy, the access is dropped.
-func (t *Tier) record(e *entry, h uint64) {
+func (t *Tier) record(a access) {
 	s := &t.stripes[rand.Uint32()&t.stripeMask]
 	if !s.mu.TryLock() {
-		s.dropped.Add(1)
+		if a.e != nil {
+			s.droppedHits.Add(1)
+		} else {
+			s.droppedMisses.Add(1)
+		}
 		return
+	}
+	if a.e != nil {
+		s.hits++
+	} else {
+		s.misses++
 	}
 	if s.n == stripeRecords {
 		if !t.pmu.TryLock() {
+			s.dropped++
 			s.mu.Unlock()
-			s.dropped.Add(1)
 			return
 		}
 		t.applyLocked(s)
 		t.pmu.Unlock()
 	}
-	s.recs[s.n] = access{e: e, h: h}
+	s.recs[s.n] = a
 	s.n++
 	s.mu.Unlock()
 }
 
-// drainAllLocked feeds every buffered access to the policy. t.pmu is held;
-// stripe locks are only ever held briefly by readers, which never wait for
-// t.pmu, so taking them here cannot deadlock.
-func (t *Tier) drainAllLocked() {
-	for i := range t.stripes {
-		s := &t.stripes[i]
-		s.mu.Lock()
-		t.applyLocked(s)
-		s.mu.Unlock()
-	}
-}
-
 // applyLocked feeds s's buffered accesses to the policy and empties s. Both
-// s.mu and t.pmu are held. A hit is applied only if its key is still
-// resident under the same id and tracked by the policy: the entry may have
-// been evicted, or its id reused, since the access was buffered.
+// s.mu and t.pmu are held. A hit is applied only if the version is still
+// the one resident under its id and the policy tracks it: it may have been
+// evicted, rewritten or its id reused since the access was buffered.
 func (t *Tier) applyLocked(s *stripe) {
 	for i := range s.n {
 		a := s.recs[i]
 		s.recs[i] = access{}
-		if a.e == nil {
+		switch {
+		case a.e == nil:
 			t.pol.Miss(a.h)
-			continue
-		}
-		id := a.e.id
-		if int(id) >= len(t.recs) || t.states[id]&stateInPolicy == 0 {
-			continue
-		}
-		if cur := t.recs[id]; cur == a.e || cur.key() == a.e.key() {
-			t.pol.Touch(id, a.h)
+		case t.states[a.id]&stateInPolicy != 0 && t.recs.load(a.id) == a.e:
+			t.pol.Touch(a.id, a.h)
 		}
 	}
 	s.n = 0
 }
 
-// droppedAccesses sums the accesses the stripes dropped.
-func (t *Tier) droppedAccesses() uint64 {
-	var n uint64
+// accessCounts sums the stripes' counters.
+func (t *Tier) accessCounts() (hits, misses, dropped uint64) {
 	for i := range t.stripes {
-		n += t.stripes[i].dropped.Load()
+		s := &t.stripes[i]
+		dh, dm := s.droppedHits.Load(), s.droppedMisses.Load()
+		s.mu.Lock()
+		hits += s.hits + dh
+		misses += s.misses + dm
+		dropped += s.dropped + dh + dm
+		s.mu.Unlock()
 	}
-	return n
+	return hits, misses, dropped
 }

@@ -1,21 +1,22 @@
 package memtier
 
 import (
+	"encoding/binary"
 	"slices"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/golang/snappy"
-	"github.com/tierkv/tierkv/memtier/policy"
 )
 
 // EntryOverhead is the fixed number of bytes charged per resident entry on
 // top of its key and stored value. It is measured, not guessed
-// (TestEntryOverhead checks it against runtime.MemStats with the default
-// policy): the 32-byte record, the size-class rounding of its key+value
-// allocation, its point-index map slot, its B-tree slot, its slot-table
-// entry and the policy's per-id state, each at the average fill of its
-// growable structure.
-const EntryOverhead = 96
+// (TestEntryOverhead checks it against runtime.MemStats for every policy):
+// the 16-byte record header and the size-class rounding of the record's one
+// allocation, the point-index slot, the slot-table pointer and state byte,
+// the B-tree slot and the policy's per-entry state (and sketch), each at the
+// average fill of its growable structure.
+const EntryOverhead = 100
 
 // Entry is one version of a key handed to or from the engine.
 type Entry struct {
@@ -31,24 +32,29 @@ const (
 	flagDirty = 1 << iota
 	flagTombstone
 	flagCompressed
+	flagLong // lengths too big for the header: two uint64 lengths follow it
 
-	flagBits  = 3
-	flagMask  = 1<<flagBits - 1
-	longKey   = 1<<(32-flagBits) - 1 // key length field value meaning "length in an 8-byte prefix"
-	longKeyHd = 8
+	flagBits = 4
+	flagMask = 1<<flagBits - 1
+	maxKlen  = 1<<(32-flagBits) - 1
+	maxVlen  = 1<<32 - 1
+	hdrSize  = int(unsafe.Sizeof(entry{}))
+	longSize = 16
 )
 
-// entry is one immutable resident version. Nothing in it changes after it
-// is published (id and meta are set before), so readers holding a pointer
-// need no lock; a new state is a new entry.
+// entry is the header of one resident version; the key and the stored
+// value follow it in the same pointer-free allocation (so 10M entries are
+// 10M objects the GC never scans). Everything but the dirty flag is
+// immutable once published, so readers need no lock: a new version is a
+// new entry. The dirty flag is cleared atomically when a checkpoint has
+// written the version (the bytes a reader may hold never change).
 type entry struct {
-	kv   string    // key then stored value (behind an 8-byte length for keys >= longKey bytes)
-	seq  uint64    // sequence number of the version
-	id   policy.ID // the policy id of the key while it stays resident
-	meta uint32    // key length << flagBits | flags
+	seq  uint64
+	meta uint32 // key length << flagBits | flags; read and written atomically
+	vlen uint32 // stored value length (0 with flagLong)
 }
 
-// makeEntry builds a record, compressing the value when that pays.
+// makeEntry builds a record, compressing the value when that saves 1/8.
 func makeEntry(key, value []byte, seq uint64, flags uint32, compressMin int) *entry {
 	stored := value
 	if flags&flagTombstone != 0 {
@@ -58,63 +64,65 @@ func makeEntry(key, value []byte, seq uint64, flags uint32, compressMin int) *en
 			stored, flags = c, flags|flagCompressed
 		}
 	}
-	hd, klen := 0, uint32(len(key))
-	if len(key) >= longKey {
-		hd, klen = longKeyHd, longKey
+	off := hdrSize
+	if len(key) > maxKlen || len(stored) > maxVlen {
+		off, flags = hdrSize+longSize, flags|flagLong
 	}
-	buf := make([]byte, hd+len(key)+len(stored))
-	if hd > 0 {
-		putUint64(buf, uint64(len(key)))
+	buf := make([]byte, off+len(key)+len(stored))
+	copy(buf[off:], key)
+	copy(buf[off+len(key):], stored)
+	e := (*entry)(unsafe.Pointer(&buf[0]))
+	e.seq = seq
+	if flags&flagLong != 0 {
+		binary.LittleEndian.PutUint64(buf[hdrSize:], uint64(len(key)))
+		binary.LittleEndian.PutUint64(buf[hdrSize+8:], uint64(len(stored)))
+		e.meta = flags
+	} else {
+		e.meta = uint32(len(key))<<flagBits | flags
+		e.vlen = uint32(len(stored))
 	}
-	copy(buf[hd:], key)
-	copy(buf[hd+len(key):], stored)
-	return &entry{
-		kv:   unsafe.String(unsafe.SliceData(buf), len(buf)),
-		seq:  seq,
-		meta: klen<<flagBits | flags,
-	}
+	return e
 }
 
-// with returns a copy of e carrying new flags (the bytes are shared: they
-// are immutable).
-func (e *entry) with(flags uint32) *entry {
-	c := *e
-	c.meta = e.meta&^flagMask | flags&flagMask
-	return &c
-}
+func (e *entry) flags() uint32   { return atomic.LoadUint32(&e.meta) & flagMask }
+func (e *entry) dirty() bool     { return e.flags()&flagDirty != 0 }
+func (e *entry) tombstone() bool { return e.flags()&flagTombstone != 0 }
 
-func (e *entry) flags() uint32   { return e.meta & flagMask }
-func (e *entry) dirty() bool     { return e.meta&flagDirty != 0 }
-func (e *entry) tombstone() bool { return e.meta&flagTombstone != 0 }
+// markClean clears the dirty flag (the bytes stay as they are).
+func (e *entry) markClean() { atomic.AndUint32(&e.meta, ^uint32(flagDirty)) }
 
-// charge is the number of bytes e counts against the budget.
-func (e *entry) charge() int64 { return int64(len(e.kv)) + EntryOverhead }
-
-// keyBounds returns where the key starts and ends in e.kv.
-func (e *entry) keyBounds() (int, int) {
-	n := int(e.meta >> flagBits)
-	if n != longKey {
-		return 0, n
+// layout returns the offset of the key and the key and stored value lengths.
+func (e *entry) layout() (off, klen, vlen int) {
+	m := atomic.LoadUint32(&e.meta)
+	if m&flagLong == 0 {
+		return hdrSize, int(m >> flagBits), int(e.vlen)
 	}
-	return longKeyHd, longKeyHd + int(getUint64(e.kv))
+	p := (*[longSize]byte)(unsafe.Add(unsafe.Pointer(e), hdrSize))
+	return hdrSize + longSize, int(binary.LittleEndian.Uint64(p[:8])), int(binary.LittleEndian.Uint64(p[8:]))
 }
 
-// key returns the key (shares e's immutable bytes).
+// key returns the key (a view of e's immutable bytes).
 func (e *entry) key() string {
-	lo, hi := e.keyBounds()
-	return e.kv[lo:hi]
+	off, klen, _ := e.layout()
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e), off)), klen)
 }
 
 // stored returns the stored (maybe compressed) value.
 func (e *entry) stored() string {
-	_, hi := e.keyBounds()
-	return e.kv[hi:]
+	off, klen, vlen := e.layout()
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e), off+klen)), vlen)
+}
+
+// charge is the number of bytes e counts against the budget.
+func (e *entry) charge() int64 {
+	_, klen, vlen := e.layout()
+	return int64(klen+vlen) + EntryOverhead
 }
 
 // appendValue appends e's decompressed value to dst.
 func (e *entry) appendValue(dst []byte) []byte {
 	s := e.stored()
-	if e.meta&flagCompressed == 0 {
+	if e.flags()&flagCompressed == 0 {
 		return append(dst, s...)
 	}
 	src := bytesOf(s)
@@ -133,15 +141,14 @@ func (e *entry) appendValue(dst []byte) []byte {
 // decompressed) share e's immutable bytes: read-only, valid indefinitely.
 func (e *entry) toEntry() Entry {
 	out := Entry{Key: bytesOf(e.key()), Seq: e.seq, Tombstone: e.tombstone(), Dirty: e.dirty()}
-	if out.Tombstone {
-		return out
-	}
-	if e.meta&flagCompressed != 0 {
+	switch {
+	case out.Tombstone:
+	case e.flags()&flagCompressed != 0:
 		out.Value = e.appendValue(nil)
-	} else {
+	default:
 		out.Value = bytesOf(e.stored())
 	}
-	if out.Value == nil {
+	if !out.Tombstone && out.Value == nil {
 		out.Value = []byte{} // a zero-length value is a value, not a tombstone
 	}
 	return out
@@ -159,17 +166,3 @@ func bytesOf(s string) []byte {
 // stringOf views b as a string for the duration of a call that does not
 // retain it.
 func stringOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
-
-func putUint64(b []byte, v uint64) {
-	for i := range 8 {
-		b[i] = byte(v >> (8 * i))
-	}
-}
-
-func getUint64(s string) uint64 {
-	var v uint64
-	for i := range 8 {
-		v |= uint64(s[i]) << (8 * i)
-	}
-	return v
-}

@@ -3,6 +3,8 @@ package memtier
 import (
 	"fmt"
 	"testing"
+
+	"github.com/tierkv/tierkv/memtier/policy"
 )
 
 // checkInvariants verifies that the point index, the ordered index, the slot
@@ -18,16 +20,17 @@ func invariantError(tr *Tier) error {
 	tr.pmu.Lock()
 	defer tr.pmu.Unlock()
 	var n, bytes, dirty, pending, polN, polCost int64
-	for id, e := range tr.recs {
-		st := tr.states[id]
+	if len(tr.states) != tr.recs.n {
+		return fmt.Errorf("%d states for %d ids", len(tr.states), tr.recs.n)
+	}
+	for i := range tr.recs.n {
+		id := policy.ID(i)
+		e, st := tr.recs.load(id), tr.states[id]
 		if e == nil {
 			if st != 0 {
 				return fmt.Errorf("free id %d has state %b", id, st)
 			}
 			continue
-		}
-		if int(e.id) != id {
-			return fmt.Errorf("record at id %d carries id %d", id, e.id)
 		}
 		n++
 		bytes += e.charge()
@@ -55,8 +58,8 @@ func invariantError(tr *Tier) error {
 		}
 		k := e.key()
 		h := tr.hash(k)
-		if got := tr.shardOf(h).lookup(h, k); got != e {
-			return fmt.Errorf("point index has %p for id %d, want %p", got, id, e)
+		if gotID, got := tr.shardOf(h).find(&tr.recs, h, k); got != e || gotID != id {
+			return fmt.Errorf("point index has id %d (%p) for id %d (%p)", gotID, got, id, e)
 		}
 		if got, ok := tr.tree.Get(e); !ok || got != e {
 			return fmt.Errorf("ordered index lacks id %d", id)
@@ -64,7 +67,22 @@ func invariantError(tr *Tier) error {
 	}
 	mapN := 0
 	for i := range tr.shards {
-		mapN += len(tr.shards[i].m) + len(tr.shards[i].over)
+		sh := &tr.shards[i]
+		live, dead := 0, 0
+		tab := sh.tab.Load()
+		for j := range tab.slots {
+			switch tab.slots[j].Load() {
+			case slotEmpty:
+			case slotDeleted:
+				dead++
+			default:
+				live++
+			}
+		}
+		if live != sh.used || dead != sh.dead || (live+dead)*4 > len(tab.slots)*3 {
+			return fmt.Errorf("shard %d: %d live / %d deleted slots of %d, counters %d / %d", i, live, dead, len(tab.slots), sh.used, sh.dead)
+		}
+		mapN += live
 	}
 	switch {
 	case n != tr.entries || int64(mapN) != n || int64(tr.tree.Len()) != n:

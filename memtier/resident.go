@@ -10,54 +10,48 @@ func (t *Tier) allocIDLocked() policy.ID {
 		t.free = t.free[:n-1]
 		return id
 	}
-	t.recs = append(t.recs, nil)
 	t.states = append(t.states, 0)
-	return policy.ID(len(t.recs) - 1)
+	return t.recs.grow()
 }
 
-// insertLocked makes ne (a key not resident, ne.id allocated) resident in
-// every index and charges it.
-func (t *Tier) insertLocked(sh *shard, h uint64, ne *entry) {
-	sh.mu.Lock()
-	sh.store(h, ne)
-	sh.mu.Unlock()
+// insertLocked makes ne (a key not resident) resident under the fresh id
+// in every index and charges it. The record is published before the slot
+// naming it, so a reader that finds the slot finds the record.
+func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
+	t.recs.store(id, ne)
+	sh.insert(h, id)
 	t.treeMu.Lock()
 	t.tree.ReplaceOrInsert(ne)
 	t.treeMu.Unlock()
-	t.recs[ne.id] = ne
 	t.entries++
 	t.account(nil, ne)
 }
 
 // replaceLocked publishes ne in place of old, the resident version of the
-// same key (same id).
-func (t *Tier) replaceLocked(sh *shard, h uint64, old, ne *entry) {
-	sh.mu.Lock()
-	sh.store(h, ne)
-	sh.mu.Unlock()
+// same key under id (the point index names the id, so it is unchanged).
+func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
+	t.recs.store(id, ne)
 	t.treeMu.Lock()
 	t.tree.ReplaceOrInsert(ne)
 	t.treeMu.Unlock()
-	t.recs[ne.id] = ne
 	t.account(old, ne)
 }
 
 // removeLocked drops resident id from every index, bumps its shard's
 // generation and frees the id. The policy must already have forgotten it.
 func (t *Tier) removeLocked(id policy.ID) {
-	e := t.recs[id]
-	k := e.key()
-	h := t.hash(k)
+	e := t.recs.load(id)
+	h := t.hash(e.key())
 	sh := t.shardOf(h)
-	sh.mu.Lock()
-	sh.remove(h, k)
+	// Slot first, then generation, then record: a Get that misses because
+	// of this removal is followed by a Generation that sees the bump.
+	sh.remove(h, id)
 	sh.gen.Add(1)
-	sh.mu.Unlock()
+	t.recs.store(id, nil)
 	t.treeMu.Lock()
 	t.tree.Delete(e)
 	t.treeMu.Unlock()
 	t.setPendingLocked(id, false)
-	t.recs[id] = nil
 	t.states[id] = 0
 	t.free = append(t.free, id)
 	t.entries--
@@ -85,7 +79,7 @@ func (t *Tier) account(old, ne *entry) {
 func (t *Tier) evictVictimsLocked() {
 	for _, id := range t.victims {
 		t.states[id] &^= stateInPolicy
-		if t.recs[id].dirty() {
+		if t.recs.load(id).dirty() {
 			t.enqueueLocked(id)
 			continue
 		}
@@ -137,11 +131,7 @@ type Stats struct {
 // Stats returns the tier's counters. Safe for concurrent use.
 func (t *Tier) Stats() Stats {
 	var s Stats
-	for i := range t.shards {
-		s.Hits += t.shards[i].hits.Load()
-		s.Misses += t.shards[i].misses.Load()
-	}
-	s.AccessesDropped = t.droppedAccesses()
+	s.Hits, s.Misses, s.AccessesDropped = t.accessCounts()
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
 	s.Entries, s.Bytes, s.DirtyEntries = t.entries, t.bytes, t.dirty

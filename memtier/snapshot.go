@@ -2,6 +2,7 @@ package memtier
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/google/btree"
 )
@@ -53,7 +54,7 @@ type Cursor struct {
 	back         bool // buf runs backwards (descending keys)
 	end          bool // buf holds the last entries in its direction
 	valid        bool
-	probe        entry
+	probe        []byte // a record header and a seek key (see probeFor)
 	val          []byte // decompressed value of the current entry
 
 	// Fill state, read by the collect callbacks (method values bound once
@@ -162,7 +163,7 @@ func (c *Cursor) Entry() Entry {
 	out := Entry{Key: bytesOf(e.key()), Seq: e.seq, Tombstone: e.tombstone(), Dirty: e.dirty()}
 	switch {
 	case out.Tombstone:
-	case e.meta&flagCompressed != 0:
+	case e.flags()&flagCompressed != 0:
 		c.val = e.appendValue(c.val[:0])
 		out.Value = c.val
 	default:
@@ -207,7 +208,7 @@ func (c *Cursor) settle() bool {
 	if len(c.buf) < cursorBatch {
 		c.end = true
 	}
-	c.from, c.probe = "", entry{} // they may view the caller's seek key
+	c.from = "" // it may view the caller's seek key
 	c.valid = len(c.buf) > 0
 	return c.valid
 }
@@ -238,11 +239,19 @@ func (c *Cursor) collectDesc(e *entry) bool {
 	return len(c.buf) < cursorBatch
 }
 
-// probeFor returns a record whose key is k, to search the B-tree with.
+// probeFor returns a record whose key is a copy of k, to search the B-tree
+// with; it reuses the cursor's buffer, so seeking allocates only to grow it.
 func (c *Cursor) probeFor(k string) *entry {
-	if len(k) >= longKey {
+	if len(k) > maxKlen {
 		return makeEntry([]byte(k), nil, 0, 0, -1)
 	}
-	c.probe = entry{kv: k, meta: uint32(len(k)) << flagBits}
-	return &c.probe
+	n := hdrSize + len(k)
+	if cap(c.probe) < n {
+		c.probe = make([]byte, n, max(n, 64))
+	}
+	c.probe = c.probe[:n]
+	copy(c.probe[hdrSize:], k)
+	e := (*entry)(unsafe.Pointer(&c.probe[0]))
+	*e = entry{meta: uint32(len(k)) << flagBits}
+	return e
 }

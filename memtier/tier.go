@@ -34,10 +34,12 @@ type Tier struct {
 	closed     atomic.Bool
 	pendingN   atomic.Int64 // mirrors the number of pending ids, for NeedsWriteBack
 
-	// pmu serializes writers and guards the policy and everything below.
+	recs slotTable // resident version by policy id (lock-free reads)
+
+	// pmu serializes writers and guards the policy and everything below
+	// (and all stores into the shards and recs).
 	pmu        sync.Mutex
 	pol        policy.Policy
-	recs       []*entry    // resident version by policy id
 	states     []uint8     // state bits by policy id
 	free       []policy.ID // ids to reuse
 	queue      []policy.ID // pending write-back, oldest first; entries may be stale
@@ -77,8 +79,10 @@ func New(opts *Options) (*Tier, error) {
 		tree:       btree.NewG(btreeDegree, lessEntry),
 	}
 	t.stripeMask = uint32(len(t.stripes) - 1)
+	dir := []*slotPage{}
+	t.recs.dir.Store(&dir)
 	for i := range t.shards {
-		t.shards[i].m = make(map[uint64]*entry)
+		t.shards[i].tab.Store(newTable(minTable))
 	}
 	return t, nil
 }
@@ -89,26 +93,22 @@ func (t *Tier) shardOf(h uint64) *shard { return &t.shards[h>>t.shardShift&uint6
 
 // Get appends the resident value of key to dst and returns the extended
 // slice (owned by the caller). tombstone reports a resident delete; ok is
-// false when no version of key is resident. It takes no tier-wide lock,
-// records the access (lossily) and allocates nothing when dst has room and
-// the value is stored uncompressed.
+// false when no version of key is resident. It takes no lock that a writer
+// holds (the point index is read with atomic loads), records the access
+// (lossily) and allocates nothing when dst has room and the value is stored
+// uncompressed. Safe for concurrent use.
 func (t *Tier) Get(key, dst []byte) (value []byte, seq uint64, tombstone, ok bool) {
 	if t.closed.Load() {
 		return dst, 0, false, false
 	}
 	k := stringOf(key)
 	h := t.hash(k)
-	sh := t.shardOf(h)
-	sh.mu.RLock()
-	e := sh.lookup(h, k)
-	sh.mu.RUnlock()
+	id, e := t.shardOf(h).find(&t.recs, h, k)
 	if e == nil {
-		sh.misses.Add(1)
-		t.record(nil, h)
+		t.record(access{h: h})
 		return dst, 0, false, false
 	}
-	sh.hits.Add(1)
-	t.record(e, h)
+	t.record(access{e: e, h: h, id: id})
 	if e.tombstone() {
 		return dst, e.seq, true, true
 	}
@@ -142,30 +142,29 @@ func (t *Tier) Put(key, value []byte, seq uint64, tombstone bool) {
 
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
-	old := sh.lookup(h, ne.key())
+	id, old := sh.find(&t.recs, h, ne.key())
 	if old == nil {
-		ne.id = t.allocIDLocked()
-		t.insertLocked(sh, h, ne)
+		id = t.allocIDLocked()
+		t.insertLocked(sh, h, id, ne)
 		if ne.charge() > t.maxCharge {
-			t.enqueueLocked(ne.id)
+			t.enqueueLocked(id)
 			return
 		}
-		t.states[ne.id] |= stateInPolicy
-		t.victims = t.pol.Insert(ne.id, h, ne.charge(), t.victims[:0])
+		t.states[id] |= stateInPolicy
+		t.victims = t.pol.Insert(id, h, ne.charge(), t.victims[:0])
 		t.evictVictimsLocked()
 		return
 	}
 	if old.seq >= seq {
 		return
 	}
-	ne.id = old.id
-	t.replaceLocked(sh, h, old, ne)
-	t.repolicyLocked(ne, h)
+	t.replaceLocked(id, old, ne)
+	t.repolicyLocked(id, ne, h)
 }
 
 // repolicyLocked tells the policy about a new version of a resident key.
-func (t *Tier) repolicyLocked(ne *entry, h uint64) {
-	id, large := ne.id, ne.charge() > t.maxCharge
+func (t *Tier) repolicyLocked(id policy.ID, ne *entry, h uint64) {
+	large := ne.charge() > t.maxCharge
 	inPolicy := t.states[id]&stateInPolicy != 0
 	switch {
 	case inPolicy && large:
@@ -200,23 +199,27 @@ func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
 
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
-	if ne.charge() > t.maxCharge || sh.gen.Load() != gen || sh.lookup(h, ne.key()) != nil {
+	if ne.charge() > t.maxCharge || sh.gen.Load() != gen {
 		t.rejected++
 		return false
 	}
-	ne.id = t.allocIDLocked()
-	admitted, victims := t.pol.Promote(ne.id, h, ne.charge(), t.victims[:0])
+	if _, old := sh.find(&t.recs, h, ne.key()); old != nil {
+		t.rejected++
+		return false
+	}
+	id := t.allocIDLocked()
+	admitted, victims := t.pol.Promote(id, h, ne.charge(), t.victims[:0])
 	t.victims = victims
 	if !admitted {
-		t.free = append(t.free, ne.id)
+		t.free = append(t.free, id)
 		t.rejected++
 		return false
 	}
-	t.states[ne.id] = stateInPolicy
-	t.insertLocked(sh, h, ne)
+	t.states[id] = stateInPolicy
+	t.insertLocked(sh, h, id, ne)
 	t.promotions++
 	t.evictVictimsLocked()
-	return t.recs[ne.id] == ne
+	return t.recs.load(id) == ne
 }
 
 // Close stops the tier: later Puts and Promotes do nothing, Gets miss and

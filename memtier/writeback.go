@@ -1,6 +1,10 @@
 package memtier
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/tierkv/tierkv/memtier/policy"
+)
 
 // Evict hands writeBack batches of at most EvictBatchEntries entries and
 // (unless one entry alone is larger) EvictBatchBytes bytes of keys and values.
@@ -30,7 +34,7 @@ func (t *Tier) Evict(writeBack func([]Entry) error) error {
 	t.pmu.Lock()
 	budget := len(t.queue)
 	t.pmu.Unlock()
-	var batch []*entry
+	var batch []pendingVersion
 	var out []Entry
 	for budget > 0 {
 		batch = t.takeBatch(batch[:0], &budget)
@@ -38,8 +42,8 @@ func (t *Tier) Evict(writeBack func([]Entry) error) error {
 			break
 		}
 		out = out[:0]
-		for _, e := range batch {
-			out = append(out, e.toEntry())
+		for _, p := range batch {
+			out = append(out, p.e.toEntry())
 		}
 		if err := writeBack(out); err != nil {
 			t.finishBatch(batch, false)
@@ -52,19 +56,20 @@ func (t *Tier) Evict(writeBack func([]Entry) error) error {
 
 // takeBatch pops queued ids (at most *budget of them) and returns the
 // current versions of those still pending, up to one batch.
-func (t *Tier) takeBatch(batch []*entry, budget *int) []*entry {
+func (t *Tier) takeBatch(batch []pendingVersion, budget *int) []pendingVersion {
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
 	size := 0
 	for *budget > 0 && len(t.queue) > 0 && len(batch) < EvictBatchEntries {
 		id := t.queue[0]
 		if t.states[id]&statePending != 0 {
-			e := t.recs[id]
-			if len(batch) > 0 && size+len(e.kv) > EvictBatchBytes {
+			e := t.recs.load(id)
+			sz := int(e.charge() - EntryOverhead)
+			if len(batch) > 0 && size+sz > EvictBatchBytes {
 				break
 			}
-			size += len(e.kv)
-			batch = append(batch, e)
+			size += sz
+			batch = append(batch, pendingVersion{id, e})
 		}
 		t.states[id] &^= stateQueued
 		t.queue = t.queue[1:]
@@ -76,21 +81,27 @@ func (t *Tier) takeBatch(batch []*entry, budget *int) []*entry {
 // finishBatch removes the written versions still resident and pending
 // (written), or re-queues the batch (not written). A version replaced
 // meanwhile by a newer pending one is queued again.
-func (t *Tier) finishBatch(batch []*entry, written bool) {
+func (t *Tier) finishBatch(batch []pendingVersion, written bool) {
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
-	for _, e := range batch {
-		id := e.id
+	for _, p := range batch {
+		id := p.id
 		if t.states[id]&statePending == 0 {
 			continue // rewritten and back in the policy, or already removed
 		}
-		if written && t.recs[id].seq == e.seq {
+		if written && t.recs.load(id).seq == p.e.seq {
 			t.removeLocked(id)
 			t.evictions++
 			continue
 		}
 		t.enqueueLocked(id)
 	}
+}
+
+// pendingVersion is a queued id and the version Evict is writing back.
+type pendingVersion struct {
+	id policy.ID
+	e  *entry
 }
 
 // Dirty returns the resident dirty versions with Seq <= maxSeq, oldest
@@ -100,8 +111,8 @@ func (t *Tier) Dirty(maxSeq uint64) []Entry {
 	t.pmu.Lock()
 	var found []*entry
 	if t.dirty > 0 {
-		for _, e := range t.recs {
-			if e != nil && e.dirty() && e.seq <= maxSeq {
+		for id := range t.recs.n {
+			if e := t.recs.load(policy.ID(id)); e != nil && e.dirty() && e.seq <= maxSeq {
 				found = append(found, e)
 			}
 		}
@@ -135,17 +146,15 @@ func (t *Tier) MarkClean(entries []Entry) {
 	for i := range entries {
 		k := stringOf(entries[i].Key)
 		h := t.hash(k)
-		sh := t.shardOf(h)
-		e := sh.lookup(h, k)
+		id, e := t.shardOf(h).find(&t.recs, h, k)
 		if e == nil || !e.dirty() || e.seq != entries[i].Seq {
 			continue
 		}
-		t.markCleanLocked(sh, h, e)
+		t.markCleanLocked(id, e)
 	}
 }
 
-func (t *Tier) markCleanLocked(sh *shard, h uint64, e *entry) {
-	id := e.id
+func (t *Tier) markCleanLocked(id policy.ID, e *entry) {
 	st := t.states[id]
 	switch {
 	case st&statePending != 0:
@@ -157,6 +166,8 @@ func (t *Tier) markCleanLocked(sh *shard, h uint64, e *entry) {
 		}
 		t.removeLocked(id)
 	default:
-		t.replaceLocked(sh, h, e, e.with(e.flags()&^flagDirty))
+		// Only the flag changes, in place: the bytes readers may hold stay.
+		e.markClean()
+		t.dirty--
 	}
 }

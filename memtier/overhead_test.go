@@ -1,0 +1,62 @@
+package memtier
+
+import (
+	"encoding/binary"
+	"runtime"
+	"testing"
+
+	"github.com/tierkv/tierkv/memtier/policy"
+)
+
+// heapInUse returns the live heap after a full collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// fillTier puts n entries of 16-byte keys and 16-byte values (big-endian
+// counters, so keys arrive in order) into tr.
+func fillTier(tr *Tier, n int) {
+	var k, v [16]byte
+	for i := range n {
+		binary.BigEndian.PutUint64(k[8:], uint64(i))
+		binary.BigEndian.PutUint64(v[:], uint64(i))
+		tr.Put(k[:], v[:], uint64(i+1), false)
+	}
+}
+
+// measureOverhead returns the heap bytes per entry beyond key and value
+// with n entries resident.
+func measureOverhead(t testing.TB, kind policy.Kind, n int) float64 {
+	before := heapInUse()
+	tr, err := New(&Options{Policy: kind, BudgetBytes: int64(n) * (32 + EntryOverhead)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillTier(tr, n)
+	after := heapInUse()
+	if st := tr.Stats(); st.Entries != int64(n) {
+		t.Fatalf("%d entries resident, want %d", st.Entries, n)
+	}
+	runtime.KeepAlive(tr)
+	return float64(after-before)/float64(n) - 32
+}
+
+func TestEntryOverhead(t *testing.T) {
+	n := overheadEntries
+	for _, kind := range policy.Kinds() {
+		t.Run("policy="+string(kind), func(t *testing.T) {
+			got := measureOverhead(t, kind, n)
+			t.Logf("%d entries: %.1f bytes of overhead per entry (EntryOverhead = %d)", n, got, EntryOverhead)
+			if got > EntryOverhead {
+				t.Errorf("measured overhead %.1f B/entry exceeds the charged EntryOverhead %d: the budget is not honest", got, EntryOverhead)
+			}
+			if got > 100 {
+				t.Errorf("overhead %.1f B/entry over the 100-byte target", got)
+			}
+		})
+	}
+}

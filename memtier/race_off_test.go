@@ -1,0 +1,9 @@
+//go:build !race
+
+package memtier
+
+// Full-size memory tests (see race_on_test.go).
+const (
+	overheadEntries    = 1_000_000
+	heapHonestyEntries = 10_000_000
+)
