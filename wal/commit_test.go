@@ -108,6 +108,9 @@ func TestSingleWriterOneFsyncPerAppend(t *testing.T) {
 			t.Fatalf("append %d cost %d fsyncs", i, n)
 		}
 	}
+	if st := l.Stats(); st.Appends != 50 || st.Syncs != 50 || st.Writes != 50 || st.BytesWritten != uint64(l.Size()) {
+		t.Fatalf("Stats: %+v, size %d", st, l.Size())
+	}
 	before := c.syncs.Load()
 	if err := l.Sync(); err != nil || c.syncs.Load() != before {
 		t.Fatalf("Sync with nothing unsynced: err %v, %d fsyncs", err, c.syncs.Load()-before)

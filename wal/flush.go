@@ -10,6 +10,7 @@ import (
 type group struct {
 	chunks  []chunk
 	lastSeq uint64        // every record up to it is in this group or an earlier one
+	records int           // records in the group
 	sync    bool          // fsync after writing
 	done    chan struct{} // closed when the group is written (and synced if sync)
 	err     error         // set before done is closed
@@ -76,6 +77,7 @@ func (l *Log) queueLocked(e *encoded, seq uint64) *group {
 	c.buf = appendRecord(c.buf, e, seq, l.syncedOff)
 	l.logicalOff += int64(headerSize + len(e.payload))
 	g.lastSeq = seq
+	g.records++
 	return g
 }
 
@@ -196,6 +198,9 @@ func (l *Log) flush(g *group, syncNow bool) {
 		return
 	}
 	g.err = err
+	if err == nil {
+		l.stats.appends.Add(uint64(g.records))
+	}
 	l.recycle(g)
 	close(g.done)
 }
@@ -212,8 +217,11 @@ func (l *Log) write(g *group, syncNow bool) error {
 					return err
 				}
 			}
+			l.preallocate(l.fileOff + int64(len(c.buf)))
 			n, err := l.file.WriteAt(c.buf, l.fileOff)
 			l.fileOff += int64(n)
+			l.stats.writes.Add(1)
+			l.stats.bytes.Add(uint64(n))
 			l.publishSize()
 			if err != nil {
 				return fmt.Errorf("wal: write segment %d: %w", l.fileSeg, err)
@@ -223,6 +231,7 @@ func (l *Log) write(g *group, syncNow bool) error {
 	if !syncNow || l.fileSynced == l.fileOff {
 		return nil
 	}
+	l.stats.syncs.Add(1)
 	if err := l.file.SyncData(); err != nil {
 		return fmt.Errorf("wal: sync segment %d: %w", l.fileSeg, err)
 	}
@@ -233,6 +242,23 @@ func (l *Log) write(g *group, syncNow bool) error {
 	}
 	l.mu.Unlock()
 	return nil
+}
+
+// preallocBytes is how far ahead of the write offset segment space is
+// reserved.
+const preallocBytes = 4 << 20
+
+// preallocate reserves disk space up to past end (without changing the
+// file size), so that an fsync need not commit block allocations too. It
+// is a hint: an error is ignored, since a real lack of space fails the
+// write that follows.
+func (l *Log) preallocate(end int64) {
+	if end <= l.filePrealloc {
+		return
+	}
+	to := (end/preallocBytes + 1) * preallocBytes
+	_ = l.file.Preallocate(l.filePrealloc, to-l.filePrealloc)
+	l.filePrealloc = to
 }
 
 // publishSize makes the active segment's written size visible to Size,
@@ -248,6 +274,7 @@ func (l *Log) publishSize() {
 // exists, so a crash can never keep later records and lose earlier ones.
 func (l *Log) rotate(seq uint64) error {
 	if l.fileSynced < l.fileOff {
+		l.stats.syncs.Add(1)
 		if err := l.file.SyncData(); err != nil {
 			return fmt.Errorf("wal: sync segment %d: %w", l.fileSeg, err)
 		}

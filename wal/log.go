@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
@@ -22,6 +23,7 @@ type Log struct {
 	report RecoveryReport
 	encs   sync.Pool  // *encoded, reused across appends
 	trunc  sync.Mutex // serializes Truncate
+	stats  stats
 
 	mu         sync.Mutex
 	nextSeq    uint64        // next sequence number to assign
@@ -35,10 +37,11 @@ type Log struct {
 	freeBufs   [][]byte      // chunk buffers to reuse
 
 	// Owned by the flusher goroutine (and by Open before it starts).
-	file       vfs.File
-	fileSeg    uint64
-	fileOff    int64
-	fileSynced int64
+	file         vfs.File
+	fileSeg      uint64
+	fileOff      int64
+	fileSynced   int64
+	filePrealloc int64 // file space reserved up to here
 
 	kick chan struct{} // wakes the flusher; capacity 1
 	quit chan struct{} // closed by Close after the last group
@@ -119,6 +122,7 @@ func (l *Log) openActive() error {
 			return fmt.Errorf("wal: sync %q: %w", last.Name, err)
 		}
 		l.file, l.fileSeg, l.fileOff, l.fileSynced = f, last.FirstSeq, last.Size, last.Size
+		l.filePrealloc = last.Size
 	} else {
 		if n > 0 {
 			if err := l.syncFile(l.segs[n-1].Name); err != nil {
@@ -164,7 +168,7 @@ func (l *Log) createSegment(seq uint64) error {
 		}
 		return fmt.Errorf("wal: create %q: %w", name, err)
 	}
-	l.file, l.fileSeg, l.fileOff, l.fileSynced = f, seq, 0, 0
+	l.file, l.fileSeg, l.fileOff, l.fileSynced, l.filePrealloc = f, seq, 0, 0, 0
 	l.mu.Lock()
 	l.segs = append(l.segs, SegmentInfo{Name: name, FirstSeq: seq})
 	l.mu.Unlock()
@@ -205,6 +209,28 @@ func (l *Log) Segments() []SegmentInfo {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.segs)
+}
+
+// Stats are cumulative counters of a Log since Open.
+type Stats struct {
+	Appends      uint64 // records written
+	Writes       uint64 // write calls (one per group and segment)
+	Syncs        uint64 // fsyncs of segment files
+	BytesWritten uint64 // bytes written to segment files
+}
+
+type stats struct {
+	appends, writes, syncs, bytes atomic.Uint64
+}
+
+// Stats returns the log's counters. It is safe for concurrent use.
+func (l *Log) Stats() Stats {
+	return Stats{
+		Appends:      l.stats.appends.Load(),
+		Writes:       l.stats.writes.Load(),
+		Syncs:        l.stats.syncs.Load(),
+		BytesWritten: l.stats.bytes.Load(),
+	}
 }
 
 // Err returns the sticky write or fsync error, or nil.
