@@ -4,7 +4,5 @@ import "github.com/urfave/cli/v2"
 
 func demoCommand(e *env) *cli.Command    { return &cli.Command{Name: "demo"} }
 func inspectCommand(e *env) *cli.Command { return &cli.Command{Name: "inspect"} }
-func walCommand(e *env) *cli.Command     { return &cli.Command{Name: "wal"} }
-func verifyCommand(e *env) *cli.Command  { return &cli.Command{Name: "verify"} }
 func benchCommand(e *env) *cli.Command   { return &cli.Command{Name: "bench"} }
 func simCommand(e *env) *cli.Command     { return &cli.Command{Name: "sim"} }
