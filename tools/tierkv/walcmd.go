@@ -243,4 +243,3 @@ func (d *dumper) flush(next int64) {
 	}
 	fmt.Fprintf(d.w, "  %s\n", strings.Join(parts, ", "))
 }
-
