@@ -14,6 +14,14 @@ import (
 // policy's view lags by little.
 const stripeRecords = 64
 
+// defaultSampleBits: Get records one access in 2^defaultSampleBits (hits
+// and misses alike, so the policy sees an unbiased sample). Applying an
+// access to a policy over millions of entries costs several cache misses
+// (sketch counters, list neighbours), more than the lookup itself; a
+// uniform sample keeps relative frequencies and costs little hit ratio
+// (TestLossyAccessHitRatio measures it).
+const defaultSampleBits = 2
+
 // access is one recorded lookup: a hit on e (resident under id), or
 // (e == nil) a miss of hash h.
 type access struct {
@@ -49,7 +57,15 @@ func numStripes() int {
 // record notes an access without ever waiting: if the chosen stripe is busy,
 // or full while the policy is busy, the access is dropped.
 func (t *Tier) record(a access) {
-	s := &t.stripes[rand.Uint32()&t.stripeMask]
+	r := rand.Uint32()
+	if t.lossless {
+		t.recordNow(a)
+		return
+	}
+	if r>>(32-t.sampleBits) != 0 {
+		return // not sampled
+	}
+	s := &t.stripes[r&t.stripeMask]
 	if !s.mu.TryLock() {
 		if a.e != nil {
 			s.droppedHits.Add(1)
@@ -77,22 +93,34 @@ func (t *Tier) record(a access) {
 	s.mu.Unlock()
 }
 
+// recordNow applies one access at once (the lossless reference path that
+// tests compare the lossy one with).
+func (t *Tier) recordNow(a access) {
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	t.applyOne(a)
+}
+
 // applyLocked feeds s's buffered accesses to the policy and empties s. Both
 // s.mu and t.pmu are held. A hit is applied only if the version is still
 // the one resident under its id and the policy tracks it: it may have been
 // evicted, rewritten or its id reused since the access was buffered.
 func (t *Tier) applyLocked(s *stripe) {
 	for i := range s.n {
-		a := s.recs[i]
+		t.applyOne(s.recs[i])
 		s.recs[i] = access{}
-		switch {
-		case a.e == nil:
-			t.pol.Miss(a.h)
-		case t.states[a.id]&stateInPolicy != 0 && t.recs.load(a.id) == a.e:
-			t.pol.Touch(a.id, a.h)
-		}
 	}
 	s.n = 0
+}
+
+// applyOne feeds one access to the policy. t.pmu is held.
+func (t *Tier) applyOne(a access) {
+	switch {
+	case a.e == nil:
+		t.pol.Miss(a.h)
+	case t.states[a.id]&stateInPolicy != 0 && t.recs.load(a.id) == a.e:
+		t.pol.Touch(a.id, a.h)
+	}
 }
 
 // accessCounts sums the stripes' counters.

@@ -60,3 +60,5 @@ func TestEntryOverhead(t *testing.T) {
 		})
 	}
 }
+
+func policyKind(s string) policy.Kind { return policy.Kind(s) }

@@ -18,7 +18,7 @@ func TestAccountingProperty(t *testing.T) {
 	for _, kind := range policy.Kinds() {
 		for seed := uint64(1); seed <= 3; seed++ {
 			t.Run(fmt.Sprintf("policy=%s/seed=%d", kind, seed), func(t *testing.T) {
-				runAccountingProperty(t, kind, seed, 3000)
+				runAccountingProperty(t, kind, seed, propertyOps)
 			})
 		}
 	}

@@ -2,8 +2,10 @@
 
 package memtier
 
-// Full-size memory tests (see race_on_test.go).
+// Full-size heavy tests (see race_on_test.go).
 const (
 	overheadEntries    = 1_000_000
 	heapHonestyEntries = 10_000_000
+	hitRatioTraceLen   = 1_000_000
+	propertyOps        = 3000
 )

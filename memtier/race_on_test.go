@@ -2,10 +2,11 @@
 
 package memtier
 
-// Under the race detector (several times slower, more memory per object)
-// the heavy memory tests run at a reduced size; .ci/run also runs them
-// without -race at full size.
+// Under the race detector (several times slower) the heavy tests run at a
+// reduced size; .ci/run also runs the memory tests without -race at full size.
 const (
-	overheadEntries    = 100_000
+	overheadEntries    = 50_000
 	heapHonestyEntries = 300_000
+	hitRatioTraceLen   = 200_000
+	propertyOps        = 800
 )

@@ -1,0 +1,138 @@
+package memtier
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+)
+
+// getter is what the parallel Get benchmark measures: the tier, or the
+// baseline map.
+type getter interface {
+	Get(key, dst []byte) ([]byte, bool)
+}
+
+type tierGetter struct{ t *Tier }
+
+func (g tierGetter) Get(key, dst []byte) ([]byte, bool) {
+	v, _, _, ok := g.t.Get(key, dst)
+	return v, ok
+}
+
+// rwMap is the baseline: a plain map behind one sync.RWMutex.
+type rwMap struct {
+	mu sync.RWMutex
+	m  map[string][]byte
+}
+
+func (m *rwMap) Get(key, dst []byte) ([]byte, bool) {
+	m.mu.RLock()
+	v, ok := m.m[string(key)]
+	m.mu.RUnlock()
+	return append(dst, v...), ok
+}
+
+// BenchmarkGetParallel measures Get hits on 1M resident entries (16-byte
+// keys and values) with Zipf(0.99) keys from all GOMAXPROCS goroutines, for
+// the tier and for an RWMutex-guarded map in the same run. (Parallel
+// benchmarks use RunParallel, not b.Loop.)
+func BenchmarkGetParallel(b *testing.B) {
+	const n = 1_000_000
+	keys := benchKeys(n)
+	trace := zipfTrace(n, 0.99, 1<<20, 1)
+	impls := []struct {
+		name  string
+		build func() getter
+	}{
+		{"memtier", func() getter {
+			tr, err := New(&Options{BudgetBytes: n * (32 + EntryOverhead) * 2})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i, k := range keys {
+				tr.Put(k, k, uint64(i+1), false)
+			}
+			return tierGetter{tr}
+		}},
+		{"rwmutex-map", func() getter {
+			m := &rwMap{m: make(map[string][]byte, n)}
+			for _, k := range keys {
+				m.m[string(k)] = append([]byte{}, k...)
+			}
+			return m
+		}},
+	}
+	for _, impl := range impls {
+		var g getter
+		b.Run("impl="+impl.name+"/entries=1M/zipf=0.99", func(b *testing.B) {
+			if g == nil {
+				g = impl.build() // once, not once per b.N probe
+			}
+			var misses atomic.Int64
+			var next atomic.Uint32
+			b.ReportAllocs()
+			runtime.GC() // no collection of the setup's garbage inside the timing
+			b.ResetTimer()
+			cpu0 := processCPU()
+			b.RunParallel(func(pb *testing.PB) {
+				i := next.Add(1) * 7919 << 8
+				dst := make([]byte, 0, 64)
+				for pb.Next() {
+					i++
+					if _, ok := g.Get(keys[trace[i&(1<<20-1)]], dst[:0]); !ok {
+						misses.Add(1)
+					}
+				}
+			})
+			// The machines are shared: CPU time per op (over all
+			// goroutines) is steadier than wall time when others compete.
+			b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+			if misses.Load() != 0 {
+				b.Fatalf("%d misses on resident keys", misses.Load())
+			}
+		})
+	}
+}
+
+// processCPU returns the user+system CPU time the process has used, in ns.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkOverheadPerEntry reports the heap bytes per entry beyond key and
+// value with 1M entries of 16-byte keys and values, for the tier (each
+// policy) and for a plain map[string][]byte holding the same data.
+func BenchmarkOverheadPerEntry(b *testing.B) {
+	const n = 1_000_000
+	for _, kind := range []string{"wtinylfu", "lru", "lfu", "random"} {
+		b.Run("impl=memtier/policy="+kind+"/entries=1M", func(b *testing.B) {
+			b.ReportAllocs()
+			var got float64
+			for b.Loop() {
+				got = measureOverhead(b, policyKind(kind), n)
+			}
+			b.ReportMetric(got, "overhead-B/entry")
+			b.ReportMetric(EntryOverhead, "charged-B/entry")
+		})
+	}
+	b.Run("impl=map/entries=1M", func(b *testing.B) {
+		b.ReportAllocs()
+		var got float64
+		for b.Loop() {
+			before := heapInUse()
+			m := make(map[string][]byte)
+			for _, k := range benchKeys(n) {
+				m[string(k)] = append([]byte{}, k...)
+			}
+			got = float64(heapInUse()-before)/n - 32
+			runtime.KeepAlive(m)
+		}
+		b.ReportMetric(got, "overhead-B/entry")
+	})
+}
