@@ -14,7 +14,13 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-var rewrite = flag.Bool("rewrite", false, "regenerate testdata (the fuzz seed corpus)")
+// rewriting reports whether the test runs with -rewrite (a flag that
+// datadriven defines): then testdata, the fuzz seed corpus included, is
+// regenerated.
+func rewriting() bool {
+	f := flag.Lookup("rewrite")
+	return f != nil && f.Value.String() == "true"
+}
 
 // castagnoli is computed here independently of the package's own table, so
 // that the fuzz target checks checksums against the documented format.
@@ -88,7 +94,7 @@ func corpusSegments(tb testing.TB) [][]byte {
 	flipped := bytes.Clone(full)
 	flipped[len(flipped)/2] ^= 0x40
 	seeds := [][]byte{full, full[:len(full)-7], flipped, full[:headerSize+4], {}, make([]byte, 64)}
-	if *rewrite {
+	if rewriting() {
 		dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			tb.Fatal(err)
