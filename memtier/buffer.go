@@ -31,17 +31,15 @@ type access struct {
 }
 
 // stripe is one lossy access buffer. It also counts the hits and misses of
-// the Gets that pick it, so the hit path touches no shared counter.
+// the Gets that pick it, so the hit path touches no tier-wide counter.
 type stripe struct {
-	mu           sync.Mutex
-	n            int
-	hits, misses uint64 // under mu
-	recs         [stripeRecords]access
-	// Accesses dropped because the stripe was busy (they are still counted
-	// as hits or misses).
-	droppedHits, droppedMisses atomic.Uint64
-	dropped                    uint64 // dropped because full while the policy was busy (under mu)
-	_                          [64]byte
+	mu      sync.Mutex
+	n       int
+	recs    [stripeRecords]access
+	hits    atomic.Uint64
+	misses  atomic.Uint64
+	dropped atomic.Uint64 // sampled accesses not passed on: stripe busy, or full while the policy was busy
+	_       [64]byte
 }
 
 // numStripes returns the number of access stripes: a power of two, four per
@@ -58,31 +56,27 @@ func numStripes() int {
 // or full while the policy is busy, the access is dropped.
 func (t *Tier) record(a access) {
 	r := rand.Uint32()
+	s := &t.stripes[r&t.stripeMask]
+	if a.e != nil {
+		s.hits.Add(1)
+	} else {
+		s.misses.Add(1)
+	}
 	if t.lossless {
 		t.recordNow(a)
 		return
 	}
 	if r>>(32-t.sampleBits) != 0 {
-		return // not sampled
+		return // not in the sample
 	}
-	s := &t.stripes[r&t.stripeMask]
 	if !s.mu.TryLock() {
-		if a.e != nil {
-			s.droppedHits.Add(1)
-		} else {
-			s.droppedMisses.Add(1)
-		}
+		s.dropped.Add(1)
 		return
-	}
-	if a.e != nil {
-		s.hits++
-	} else {
-		s.misses++
 	}
 	if s.n == stripeRecords {
 		if !t.pmu.TryLock() {
-			s.dropped++
 			s.mu.Unlock()
+			s.dropped.Add(1)
 			return
 		}
 		t.applyLocked(s)
@@ -127,12 +121,9 @@ func (t *Tier) applyOne(a access) {
 func (t *Tier) accessCounts() (hits, misses, dropped uint64) {
 	for i := range t.stripes {
 		s := &t.stripes[i]
-		dh, dm := s.droppedHits.Load(), s.droppedMisses.Load()
-		s.mu.Lock()
-		hits += s.hits + dh
-		misses += s.misses + dm
-		dropped += s.dropped + dh + dm
-		s.mu.Unlock()
+		hits += s.hits.Load()
+		misses += s.misses.Load()
+		dropped += s.dropped.Load()
 	}
 	return hits, misses, dropped
 }

@@ -55,7 +55,10 @@ func TestLossyAccessHitRatio(t *testing.T) {
 		t.Run(fmt.Sprintf("goroutines=%d/sample=1in%d", tc.goroutines, 1<<tc.sampleBits), func(t *testing.T) {
 			lossy := hitRatioRun(t, keys, trace, capacity, false, tc.sampleBits, tc.goroutines)
 			t.Logf("hit ratio: lossless %.4f, lossy %.4f (%+.2f points)", lossless, lossy, 100*(lossy-lossless))
-			if tc.goroutines == 1 && lossy < lossless-0.015 {
+			// Only the buffering itself is held to a bound here: sampling's
+			// cost depends on the trace length (it slows warm-up), and
+			// parallel runs depend on scheduling.
+			if tc.goroutines == 1 && tc.sampleBits == 0 && lossy < lossless-0.015 {
 				t.Errorf("lossy buffers cost %.2f points of hit ratio", 100*(lossless-lossy))
 			}
 		})

@@ -125,7 +125,7 @@ type Stats struct {
 	Promotions         uint64 // Promotes admitted
 	PromotionsRejected uint64 // Promotes dropped
 	Evictions          uint64 // versions that left the tier as victims (after write-back if dirty)
-	AccessesDropped    uint64 // hits and misses the lossy buffers did not pass to the policy
+	AccessesDropped    uint64 // sampled hits and misses the lossy buffers did not pass to the policy
 }
 
 // Stats returns the tier's counters. Safe for concurrent use.

@@ -32,8 +32,8 @@ type Tier struct {
 	stripes    []stripe
 	stripeMask uint32
 	closed     atomic.Bool
-	sampleBits uint // record 1 access in 2^sampleBits (tests vary it)
-	lossless   bool // tests: apply every access at once, under pmu
+	sampleBits uint         // record 1 access in 2^sampleBits (tests vary it)
+	lossless   bool         // tests: apply every access at once, under pmu
 	pendingN   atomic.Int64 // mirrors the number of pending ids, for NeedsWriteBack
 
 	recs slotTable // resident version by policy id (lock-free reads)
