@@ -130,3 +130,35 @@ func runFaultCase(t *testing.T, fc faultCase) {
 		checkGet(t, r, []byte(fmt.Sprintf("b%03d", i)), w)
 	}
 }
+
+// TestCommitsAfterFailureDoNotHang keeps committing after the disk failed,
+// with a tiny memtable, so that Pebble would stall writes behind flushes
+// that never finish: every Commit must return (nil or the sticky error).
+func TestCommitsAfterFailureDoNotHang(t *testing.T) {
+	var on atomic.Bool
+	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if on.Load() && op.Kind.ReadOrWrite() == errorfs.OpIsWrite {
+			return errorfs.ErrInjected
+		}
+		return nil
+	})
+	s := openMem(t, errorfs.Wrap(vfs.NewMem(), inj), &Options{MemTableBytes: 64 << 10})
+	on.Store(true)
+	failed := 0
+	for i := range 200 {
+		err := within(t, "Commit", func() error { return writeBatch(t, s, fmt.Sprintf("k%03d-", i), uint64(i)) })
+		if err != nil {
+			if !errors.Is(err, ErrBackground) {
+				t.Fatalf("Commit %d = %v, want nil or ErrBackground", i, err)
+			}
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Fatalf("200 commits over 64 KiB memtables on a failing disk all succeeded")
+	}
+	if err := within(t, "Flush", s.Flush); !errors.Is(err, ErrBackground) {
+		t.Fatalf("Flush = %v, want ErrBackground", err)
+	}
+	_ = within(t, "Close", s.Close)
+}

@@ -65,6 +65,11 @@ func (s *Store) listener() *pebble.EventListener {
 	return &pebble.EventListener{
 		BackgroundError: s.onBackgroundError,
 		DataCorruption:  s.onDataCorruption,
+		FlushEnd:        s.onFlushEnd,
+		CompactionEnd:   s.onCompactionEnd,
+		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
+			s.opts.Logger.Infof("disktier: pebble write stall: %s", info.Reason)
+		},
 	}
 }
 

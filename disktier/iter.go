@@ -2,19 +2,26 @@ package disktier
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 )
 
 // Iter iterates over the stored versions of user keys in [lower, upper),
 // tombstone versions included, as of one point in time (the NewIter
-// call). It is not safe for concurrent use. Positioning calls return
-// whether the iterator is at a version; a damaged stored value stops it
-// with an error matching ErrCorruption.
+// call). It is not safe for concurrent use, except that Store.Close may
+// close it from another goroutine. Positioning calls return whether the
+// iterator is at a version; a damaged stored value stops it with an error
+// matching ErrCorruption. Every method is safe after Close.
 type Iter struct {
-	s      *Store
+	s *Store
+	// mu serializes the iterator's use of Pebble against Store.Close,
+	// which closes iterators left open: Pebble panics on an iterator used
+	// after its DB closed.
+	mu     sync.Mutex
 	it     *pebble.Iterator
 	seek   []byte
+	key    []byte
 	val    []byte
 	seq    uint64
 	tomb   bool
@@ -39,17 +46,20 @@ func (s *Store) NewIter(lower, upper []byte) (*Iter, error) {
 	if upper != nil {
 		o.UpperBound = appendUserKey(nil, upper)
 	}
-	it, err := s.db.NewIter(o)
+	pit, err := s.db.NewIter(o)
 	if err != nil {
 		return nil, s.wrapErr("new iterator", err)
 	}
-	s.openIters.Add(1)
-	return &Iter{s: s, it: it}, nil
+	it := &Iter{s: s, it: pit}
+	s.itersMu.Lock()
+	s.iters[it] = struct{}{}
+	s.itersMu.Unlock()
+	return it, nil
 }
 
 // settle decodes the version under the Pebble iterator after a move.
 func (it *Iter) settle(ok bool) bool {
-	it.valid, it.val, it.seq, it.tomb = false, nil, 0, false
+	it.valid, it.key, it.val, it.seq, it.tomb = false, nil, nil, 0, false
 	if !ok {
 		return false
 	}
@@ -63,59 +73,55 @@ func (it *Iter) settle(ok bool) bool {
 		it.err = &CorruptionError{Offset: -1, Reason: fmt.Sprintf("iterate (key of %d bytes)", len(it.it.Key())-1), Err: err}
 		return false
 	}
-	it.val, it.seq, it.tomb, it.valid = val, seq, tomb, true
+	it.key, it.val, it.seq, it.tomb, it.valid = it.it.Key()[1:], val, seq, tomb, true
 	return true
 }
 
-// usable reports whether the iterator may move: not closed, no error.
-func (it *Iter) usable() bool {
+// move runs one positioning call under mu, unless the iterator is closed
+// or stopped by an error.
+func (it *Iter) move(f func(*pebble.Iterator) bool) bool {
+	it.mu.Lock()
+	defer it.mu.Unlock()
 	if it.closed || it.err != nil {
 		it.valid = false
 		return false
 	}
-	return true
+	return it.settle(f(it.it))
 }
 
 // First moves to the first version in bounds.
-func (it *Iter) First() bool { return it.usable() && it.settle(it.it.First()) }
+func (it *Iter) First() bool { return it.move((*pebble.Iterator).First) }
 
 // Last moves to the last version in bounds.
-func (it *Iter) Last() bool { return it.usable() && it.settle(it.it.Last()) }
+func (it *Iter) Last() bool { return it.move((*pebble.Iterator).Last) }
 
 // SeekGE moves to the first version with key >= k (clamped to bounds).
 func (it *Iter) SeekGE(k []byte) bool {
-	if !it.usable() {
-		return false
-	}
-	it.seek = appendUserKey(it.seek[:0], k)
-	return it.settle(it.it.SeekGE(it.seek))
+	return it.move(func(pit *pebble.Iterator) bool {
+		it.seek = appendUserKey(it.seek[:0], k)
+		return pit.SeekGE(it.seek)
+	})
 }
 
 // SeekLT moves to the last version with key < k (clamped to bounds).
 func (it *Iter) SeekLT(k []byte) bool {
-	if !it.usable() {
-		return false
-	}
-	it.seek = appendUserKey(it.seek[:0], k)
-	return it.settle(it.it.SeekLT(it.seek))
+	return it.move(func(pit *pebble.Iterator) bool {
+		it.seek = appendUserKey(it.seek[:0], k)
+		return pit.SeekLT(it.seek)
+	})
 }
 
 // Next moves to the next version; false once exhausted.
-func (it *Iter) Next() bool { return it.usable() && it.settle(it.it.Next()) }
+func (it *Iter) Next() bool { return it.move((*pebble.Iterator).Next) }
 
 // Prev moves to the previous version; false once exhausted.
-func (it *Iter) Prev() bool { return it.usable() && it.settle(it.it.Prev()) }
+func (it *Iter) Prev() bool { return it.move((*pebble.Iterator).Prev) }
 
 // Valid reports whether the iterator is at a version.
 func (it *Iter) Valid() bool { return it.valid }
 
 // Key returns the user key; valid until the next positioning call.
-func (it *Iter) Key() []byte {
-	if !it.valid {
-		return nil
-	}
-	return it.it.Key()[1:]
-}
+func (it *Iter) Key() []byte { return it.key }
 
 // Value returns the value (nil for a tombstone version); valid until the
 // next positioning call.
@@ -128,8 +134,10 @@ func (it *Iter) Seq() uint64 { return it.seq }
 func (it *Iter) Tombstone() bool { return it.tomb }
 
 // Error returns the error that stopped the iterator: ErrClosed after
-// Close, an ErrCorruption match for damaged data.
+// Close (or after Store.Close), an ErrCorruption match for damaged data.
 func (it *Iter) Error() error {
+	it.mu.Lock()
+	defer it.mu.Unlock()
 	if it.closed {
 		return ErrClosed
 	}
@@ -139,12 +147,23 @@ func (it *Iter) Error() error {
 	return it.s.wrapErr("iterate", it.it.Error())
 }
 
-// Close releases the iterator. A second Close returns ErrClosed.
+// Close releases the iterator. A second Close, or a Close after
+// Store.Close closed it, returns ErrClosed.
 func (it *Iter) Close() error {
+	err := it.close()
+	it.s.itersMu.Lock()
+	delete(it.s.iters, it)
+	it.s.itersMu.Unlock()
+	return err
+}
+
+// close closes the Pebble iterator once.
+func (it *Iter) close() error {
+	it.mu.Lock()
+	defer it.mu.Unlock()
 	if it.closed {
 		return ErrClosed
 	}
-	it.closed, it.valid = true, false
-	it.s.openIters.Add(-1)
+	it.closed, it.valid, it.key, it.val = true, false, nil, nil
 	return it.s.wrapErr("close iterator", it.it.Close())
 }

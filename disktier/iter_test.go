@@ -179,14 +179,31 @@ func TestIterPointInTime(t *testing.T) {
 	}
 }
 
-func TestCloseReportsOpenIterators(t *testing.T) {
+func TestCloseClosesOpenIterators(t *testing.T) {
 	s := openMem(t, vfs.NewMem(), nil)
+	b := s.NewBatch()
+	b.Set([]byte("a"), []byte("1"), 1)
+	mustCommit(t, s, b)
+	if err := s.Flush(); err != nil { // so the iterator reads an sstable
+		t.Fatalf("Flush: %v", err)
+	}
 	it, err := s.NewIter(nil, nil)
 	if err != nil {
 		t.Fatalf("NewIter: %v", err)
 	}
-	if err := s.Close(); err == nil {
-		t.Fatalf("Close with an open iterator returned nil")
+	if !it.First() {
+		t.Fatalf("First: %v", it.Error())
 	}
-	_ = it
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close with an open iterator: %v", err)
+	}
+	if it.Valid() || it.First() || it.SeekLT([]byte("z")) || it.Next() || it.Key() != nil {
+		t.Fatalf("iterator usable after Store.Close")
+	}
+	if err := it.Error(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Error after Store.Close = %v, want ErrClosed", err)
+	}
+	if err := it.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Close after Store.Close = %v, want ErrClosed", err)
+	}
 }

@@ -19,9 +19,12 @@ const (
 	// DefaultL0CompactionThreshold is the default number of L0 read
 	// amplification that triggers an L0 compaction.
 	DefaultL0CompactionThreshold = 4
-	// DefaultL0StopWritesThreshold is the default L0 read amplification at
-	// which Pebble stops writes until compactions catch up.
+	// DefaultL0StopWritesThreshold is the default number of L0 sublevels at
+	// which commits wait for compactions to catch up.
 	DefaultL0StopWritesThreshold = 24
+	// DefaultMemTableStopWrites is the default number of memtables (the
+	// mutable one included) at which commits wait for flushes.
+	DefaultMemTableStopWrites = 4
 )
 
 // Logger receives the Store's and Pebble's log messages. It must be safe
@@ -47,8 +50,14 @@ type Options struct {
 	BloomBitsPerKey int
 	// L0CompactionThreshold: default DefaultL0CompactionThreshold.
 	L0CompactionThreshold int
-	// L0StopWritesThreshold: default DefaultL0StopWritesThreshold.
+	// L0StopWritesThreshold is the number of L0 sublevels at which commits
+	// wait for compactions. Default DefaultL0StopWritesThreshold.
 	L0StopWritesThreshold int
+	// MemTableStopWrites is the number of memtables' worth of unflushed
+	// data at which commits wait for flushes. Default
+	// DefaultMemTableStopWrites. The Store, not Pebble, stalls commits, so
+	// that a failing disk ends the wait with an error instead of a hang.
+	MemTableStopWrites int
 	// ReadOnly opens the store without writing anything; writes return
 	// ErrReadOnly. The store must exist. Default false.
 	ReadOnly bool
@@ -82,6 +91,9 @@ func (o *Options) fillDefaults() {
 	if o.L0StopWritesThreshold == 0 {
 		o.L0StopWritesThreshold = DefaultL0StopWritesThreshold
 	}
+	if o.MemTableStopWrites == 0 {
+		o.MemTableStopWrites = DefaultMemTableStopWrites
+	}
 	if o.Logger == nil {
 		o.Logger = discardLogger{}
 	}
@@ -104,6 +116,12 @@ func (o *Options) Validate() error {
 	}
 	if o.L0StopWritesThreshold < 0 {
 		errs = append(errs, fmt.Errorf("disktier: L0StopWritesThreshold %d < 0", o.L0StopWritesThreshold))
+	}
+	if o.L0StopWritesThreshold < o.L0CompactionThreshold {
+		errs = append(errs, fmt.Errorf("disktier: L0StopWritesThreshold %d < L0CompactionThreshold %d", o.L0StopWritesThreshold, o.L0CompactionThreshold))
+	}
+	if o.MemTableStopWrites < 2 {
+		errs = append(errs, fmt.Errorf("disktier: MemTableStopWrites %d < 2", o.MemTableStopWrites))
 	}
 	return errors.Join(errs...)
 }

@@ -33,8 +33,11 @@ type Store struct {
 	sticky          *stickyError
 	lastCorruptPath atomic.Pointer[string]
 	unflushed       atomic.Bool
+	sinceStallCheck atomic.Uint64
+	progress        progress
 	userBytes       atomic.Uint64
-	openIters       atomic.Int64
+	itersMu         sync.Mutex
+	iters           map[*Iter]struct{} // open iterators, closed by Close
 	keyBufs         sync.Pool
 }
 
@@ -50,7 +53,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{opts: o, dir: dir, sticky: newStickyError(o.Logger)}
+	s := &Store{opts: o, dir: dir, sticky: newStickyError(o.Logger), iters: map[*Iter]struct{}{}}
 	s.keyBufs.New = func() any { b := make([]byte, 0, 64); return &b }
 	cache := pebble.NewCache(o.BlockCacheBytes)
 	defer cache.Unref() // Pebble holds its own reference while open.
@@ -79,9 +82,9 @@ func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
 		ReadOnly:                    o.ReadOnly,
 		ErrorIfNotExists:            o.ReadOnly,
 		MemTableSize:                uint64(o.MemTableBytes),
-		MemTableStopWritesThreshold: 4,
+		MemTableStopWritesThreshold: pebbleNeverStall,
 		L0CompactionThreshold:       o.L0CompactionThreshold,
-		L0StopWritesThreshold:       o.L0StopWritesThreshold,
+		L0StopWritesThreshold:       pebbleNeverStall,
 		Logger:                      pebbleLogger{l: o.Logger, fatal: s.sticky.set},
 		EventListener:               s.listener(),
 	}
@@ -198,9 +201,17 @@ func (s *Store) Commit(b *Batch) error {
 		defer s.commitMu.RUnlock()
 	}
 	n := uint64(b.pb.Len())
+	if err := s.stallWrites(n); err != nil {
+		return err
+	}
 	if err := s.db.Apply(b.pb, pebble.NoSync); err != nil {
 		err = s.wrapErr("commit", err)
 		s.sticky.set(fmt.Errorf("%w: %w", ErrBackground, err))
+		return err
+	}
+	// Pebble reports some commit failures only through Logger.Fatalf and
+	// then returns nil; the logger has made them sticky.
+	if err := s.sticky.get(); err != nil {
 		return err
 	}
 	if b.hasWatermark {
@@ -246,8 +257,9 @@ func (s *Store) flush() error {
 }
 
 // Close flushes what was committed since the last Flush (unless a sticky
-// error makes that impossible) and closes Pebble. Iterators must be closed
-// first: Close reports any still open. A second Close returns ErrClosed.
+// error makes that impossible), closes the iterators still open (their
+// Error then returns ErrClosed) and closes Pebble. A second Close returns
+// ErrClosed.
 func (s *Store) Close() error {
 	s.life.Lock()
 	defer s.life.Unlock()
@@ -259,9 +271,14 @@ func (s *Store) Close() error {
 	if !s.opts.ReadOnly && s.unflushed.Load() && s.sticky.get() == nil {
 		errs = append(errs, s.flush())
 	}
-	if n := s.openIters.Load(); n > 0 {
-		errs = append(errs, fmt.Errorf("disktier: close with %d iterators open", n))
+	s.itersMu.Lock()
+	for it := range s.iters {
+		if err := it.close(); err != nil && !errors.Is(err, ErrClosed) {
+			errs = append(errs, err)
+		}
+		delete(s.iters, it)
 	}
+	s.itersMu.Unlock()
 	if err := s.db.Close(); err != nil {
 		errs = append(errs, s.wrapErr("close", err))
 	}
