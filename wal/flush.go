@@ -9,7 +9,6 @@ import (
 // was busy, written with one write per segment and at most one fsync.
 type group struct {
 	chunks  []chunk
-	lastSeq uint64        // every record up to it is in this group or an earlier one
 	records int           // records in the group
 	sync    bool          // fsync after writing
 	done    chan struct{} // closed when the group is written (and synced if sync)
@@ -76,7 +75,6 @@ func (l *Log) queueLocked(e *encoded, seq uint64) *group {
 	}
 	c.buf = appendRecord(c.buf, e, seq, l.syncedOff)
 	l.logicalOff += int64(headerSize + len(e.payload))
-	g.lastSeq = seq
 	g.records++
 	return g
 }
@@ -86,9 +84,8 @@ func (l *Log) queueLocked(e *encoded, seq uint64) *group {
 func (l *Log) pendingLocked() *group {
 	if l.pending == nil {
 		g := &group{
-			lastSeq: l.nextSeq - 1,
-			sync:    l.opts.Sync == SyncAlways,
-			done:    make(chan struct{}),
+			sync: l.opts.Sync == SyncAlways,
+			done: make(chan struct{}),
 		}
 		g.chunks = g.inline[:0]
 		l.pending = g
