@@ -22,6 +22,12 @@ const (
 	diskDirName  = "disk"
 )
 
+// Bounds of DB.evictBatch.
+const (
+	evictEntryEstimate = 256 // bytes charged per entry, for sizing evictBatch
+	maxEvictBatch      = 1024
+)
+
 // DB is a tierkv database. All its methods are safe for concurrent use.
 type DB struct {
 	dir  string
@@ -46,6 +52,11 @@ type DB struct {
 	// writeBackMu serializes every write into the disk tier (evictions and
 	// checkpoints), so the version Pebble holds for a key only moves forward.
 	writeBackMu sync.Mutex
+	// evictBatch is how many dirty victims may queue before a writer pays
+	// for a write-back round (one WAL sync, one disk-tier batch): enough to
+	// amortize the sync, few enough that the overshoot stays within about
+	// 1/16 of the budget.
+	evictBatch int64
 
 	published    publishTracker
 	fatal        atomic.Pointer[error]
@@ -72,6 +83,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{dir: dir, opts: o, iters: map[*Iterator]struct{}{}}
+	db.evictBatch = min(max(o.MemTierBytes/16/evictEntryEstimate, 1), maxEvictBatch)
 	if err := db.lockDir(); err != nil {
 		return nil, err
 	}

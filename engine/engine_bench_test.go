@@ -21,7 +21,7 @@ const (
 	benchKeys       = 1_000_000
 	benchValueSize  = 100
 	benchMemTier    = 12 << 20
-	benchBlockCache = 4 << 20
+	benchBlockCache = 8 << 20
 	benchMemTable   = 16 << 20
 )
 

@@ -75,7 +75,7 @@ func (db *DB) getFromDisk(key []byte) ([]byte, error) {
 	}
 	if db.mem.Promote(key, v, seq, gen) {
 		db.stats.promotions.Add(1)
-		if db.mem.NeedsWriteBack() && db.writable() == nil {
+		if db.mem.PendingWriteBack() >= db.evictBatch && db.writable() == nil {
 			_ = db.evict()
 		}
 	}

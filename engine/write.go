@@ -82,7 +82,7 @@ func (db *DB) apply(ops []wal.Op) error {
 	db.stats.writes.Add(uint64(len(ops)))
 	db.stats.putLatency.record(time.Since(start))
 
-	if db.mem.NeedsWriteBack() {
+	if db.mem.PendingWriteBack() >= db.evictBatch {
 		// The write is logged per its sync mode and published, so it is
 		// acknowledged whatever happens here: a failed write-back makes the
 		// DB read-only (fail) and the next write reports it.
