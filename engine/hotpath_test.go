@@ -1,0 +1,62 @@
+package engine_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/tierkv/tierkv/engine"
+)
+
+// openResident opens a DB on an in-memory FS holding n keys, all resident.
+func openResident(tb testing.TB, n int) (*engine.DB, [][]byte) {
+	tb.Helper()
+	db, err := engine.Open("db", &engine.Options{FS: vfs.NewMem(), Sync: engine.SyncNever})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key%08d", i)
+		if err := db.Put(keys[i], make([]byte, 100)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return db, keys
+}
+
+// TestGetHitAllocs pins the hot path: a memory-tier hit allocates only the
+// copy of the value handed to the caller.
+func TestGetHitAllocs(t *testing.T) {
+	db, keys := openResident(t, 1000)
+	defer db.Close()
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := db.Get(keys[7]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 1 {
+		t.Fatalf("a Get hit allocates %.1f times, want at most 1 (the returned value)", allocs)
+	}
+}
+
+// BenchmarkGetHit measures parallel Gets answered by the memory tier
+// (Zipf-skewed keys, everything resident).
+func BenchmarkGetHit(b *testing.B) {
+	db, keys := openResident(b, 100_000)
+	defer db.Close()
+	z := newZipfian(uint64(len(keys)), 0.99)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		rng := rand.New(rand.NewPCG(benchSeed.Add(1), 1))
+		for pb.Next() {
+			if _, err := db.Get(keys[z.scrambled(rng)]); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
