@@ -14,14 +14,6 @@ import (
 // policy's view lags by little.
 const stripeRecords = 64
 
-// defaultSampleBits: Get records one access in 2^defaultSampleBits (hits
-// and misses alike, so the policy sees an unbiased sample). Applying an
-// access to a policy over millions of entries costs several cache misses
-// (sketch counters, list neighbours), more than the lookup itself; a
-// uniform sample keeps relative frequencies and costs little hit ratio
-// (TestLossyAccessHitRatio measures it).
-const defaultSampleBits = 2
-
 // access is one recorded lookup: a hit on e (resident under id), or
 // (e == nil) a miss of hash h.
 type access struct {
@@ -66,7 +58,7 @@ func (t *Tier) record(a access) {
 		t.recordNow(a)
 		return
 	}
-	if r>>(32-t.sampleBits) != 0 {
+	if r>>(32-t.sampleBits) != 0 { // (a shift by 32 yields 0: sampling 1 in 1)
 		return // not in the sample
 	}
 	if !s.mu.TryLock() {

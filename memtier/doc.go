@@ -3,32 +3,37 @@
 //
 // # Layout
 //
-// Every resident version is one small immutable record (32 bytes: a string
-// holding key then stored value, the sequence number, the policy id and a
-// word of length and flags) plus its key+value bytes in a second, pointer-free
-// allocation. An overwrite, and even marking a version clean, publishes a new
-// record, so a Get or a snapshot that holds a record never sees it change.
+// Every resident version is one pointer-free allocation: a 16-byte header
+// (sequence number, key length and flags, stored value length) followed by
+// the key and the stored value, so 10M resident entries are 10M objects the
+// garbage collector marks but never scans. Everything in it except the
+// dirty flag is immutable once published: an overwrite publishes a new
+// version, so a Get or a snapshot holding a version never sees it change.
 //
-// Three structures index the records and always agree on what is resident:
+// Each resident key has a dense policy id (allocated from a free list). Three
+// structures index the versions and always agree on what is resident:
 //
-//   - a point index: 64 (by default) shards, each a Go map from a 64-bit
-//     xxhash of the key to the record under its own RWMutex (a rare second
-//     key with the same hash goes to a small per-shard overflow map);
-//   - an ordered index: a copy-on-write B-tree (github.com/google/btree)
-//     under its own mutex, cloned in O(1) by Snapshot;
-//   - a slot table indexed by policy id, so that the ids a policy names as
-//     victims lead back to records.
+//   - the slot table: id -> current version, in fixed pages of atomic
+//     pointers (the policy names victims by id);
+//   - the point index: shards (64 by default) of open-addressing hash tables
+//     whose 8-byte slots hold a 31-bit hash tag and an id. Readers probe with
+//     atomic loads and take no lock; a table grows by a quarter at a time
+//     (multiply-shift indexing, no power-of-two rounding), so its bytes per
+//     entry stay steady;
+//   - the ordered index: a copy-on-write B-tree (github.com/google/btree)
+//     under its own mutex, cloned in O(1) by Snapshot.
 //
 // # Policy and access buffers
 //
 // The policy (package memtier/policy) runs under one policy mutex that also
 // serializes every writer (Put, Promote, Evict's bookkeeping, MarkClean). A
-// Get hit never takes it: it appends (record, hash) to one of several striped
-// lossy buffers chosen at random, and a Get that fills a buffer drains it into
-// the policy only if the policy mutex is free at that instant (TryLock).
-// When the buffer's own lock is busy, or the buffer is full and the policy is
-// busy, the access is dropped: under contention the policy sees a sample of
-// the hits, which is what keeps readers from serializing.
+// Get never takes it: it counts itself on one of several striped buffers
+// chosen at random and, for one access in Options.AccessSampling, appends it
+// to that buffer. The Get that fills a buffer drains it into the policy only
+// if the policy mutex is free at that instant (TryLock). When the buffer is
+// busy, or full while the policy is busy, the access is dropped: under
+// contention the policy sees a sample of the accesses, which is what keeps
+// readers from serializing behind it.
 //
 // # Budget and write-back
 //

@@ -51,7 +51,7 @@ func TestLossyAccessHitRatio(t *testing.T) {
 	for _, tc := range []struct {
 		goroutines int
 		sampleBits uint
-	}{{1, 0}, {2, 0}, {1, defaultSampleBits}, {2, defaultSampleBits}} {
+	}{{1, 0}, {2, 0}, {1, 2}, {2, 2}, {1, 3}} {
 		t.Run(fmt.Sprintf("goroutines=%d/sample=1in%d", tc.goroutines, 1<<tc.sampleBits), func(t *testing.T) {
 			lossy := hitRatioRun(t, keys, trace, capacity, false, tc.sampleBits, tc.goroutines)
 			t.Logf("hit ratio: lossless %.4f, lossy %.4f (%+.2f points)", lossless, lossy, 100*(lossy-lossless))

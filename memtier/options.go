@@ -28,6 +28,13 @@ const (
 	DefaultCompressMinBytes = 512
 	// DefaultSeed is the default hash and policy seed.
 	DefaultSeed = 1
+	// DefaultAccessSampling is the default share of Gets recorded for the
+	// policy: one in 4. Applying an access to a policy over millions of
+	// entries costs several cache misses (sketch counters, list
+	// neighbours), more than the lookup itself; a uniform sample keeps the
+	// relative frequencies and cost 0.5 point of hit ratio on a 1M-access
+	// Zipf(0.99) trace (TestLossyAccessHitRatio; docs/BENCHMARKS.md).
+	DefaultAccessSampling = 4
 )
 
 // MaxShards bounds Options.Shards.
@@ -54,6 +61,10 @@ type Options struct {
 	CompressMinBytes int
 	// Seed seeds the key hash and the policy. Default DefaultSeed.
 	Seed uint64
+	// AccessSampling records one Get in AccessSampling (hits and misses
+	// alike) for the policy; a power of two, 1 records every Get. Default
+	// DefaultAccessSampling.
+	AccessSampling int
 }
 
 // DefaultOptions returns a fresh Options with every default filled in.
@@ -65,6 +76,7 @@ func DefaultOptions() Options {
 		MaxEntryFraction: DefaultMaxEntryFraction,
 		CompressMinBytes: DefaultCompressMinBytes,
 		Seed:             DefaultSeed,
+		AccessSampling:   DefaultAccessSampling,
 	}
 }
 
@@ -93,6 +105,9 @@ func withDefaults(o *Options) Options {
 	if c.Seed == 0 {
 		c.Seed = d.Seed
 	}
+	if c.AccessSampling == 0 {
+		c.AccessSampling = d.AccessSampling
+	}
 	return c
 }
 
@@ -109,6 +124,9 @@ func (o *Options) Validate() error {
 	}
 	if !(c.MaxEntryFraction > 0 && c.MaxEntryFraction <= 1) {
 		errs = append(errs, fmt.Errorf("MaxEntryFraction %v is not in (0, 1]", c.MaxEntryFraction))
+	}
+	if c.AccessSampling < 0 || c.AccessSampling > 1<<16 || bits.OnesCount(uint(c.AccessSampling)) != 1 {
+		errs = append(errs, fmt.Errorf("AccessSampling %d is not a power of two in [1, 65536]", c.AccessSampling))
 	}
 	if !validKind(c.Policy) {
 		errs = append(errs, fmt.Errorf("unknown Policy %q", c.Policy))

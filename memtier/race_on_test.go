@@ -7,6 +7,6 @@ package memtier
 const (
 	overheadEntries    = 50_000
 	heapHonestyEntries = 300_000
-	hitRatioTraceLen   = 200_000
+	hitRatioTraceLen   = 100_000
 	propertyOps        = 800
 )

@@ -32,7 +32,7 @@ type Tier struct {
 	stripes    []stripe
 	stripeMask uint32
 	closed     atomic.Bool
-	sampleBits uint         // record 1 access in 2^sampleBits (tests vary it)
+	sampleBits uint         // record 1 access in 2^sampleBits (AccessSampling)
 	lossless   bool         // tests: apply every access at once, under pmu
 	pendingN   atomic.Int64 // mirrors the number of pending ids, for NeedsWriteBack
 
@@ -77,7 +77,7 @@ func New(opts *Options) (*Tier, error) {
 		shardShift: uint(64 - bits.TrailingZeros(uint(o.Shards))),
 		shards:     make([]shard, o.Shards),
 		stripes:    make([]stripe, numStripes()),
-		sampleBits: defaultSampleBits,
+		sampleBits: uint(bits.TrailingZeros(uint(o.AccessSampling))),
 		pol:        pol,
 		tree:       btree.NewG(btreeDegree, lessEntry),
 	}

@@ -39,6 +39,8 @@ func TestNewOptions(t *testing.T) {
 		{"fraction=1.5", &Options{MaxEntryFraction: 1.5}, false},
 		{"fraction=-0.1", &Options{MaxEntryFraction: -0.1}, false},
 		{"policy=bogus", &Options{Policy: "bogus"}, false},
+		{"sampling=3", &Options{AccessSampling: 3}, false},
+		{"sampling=1", &Options{AccessSampling: 1}, true},
 		{"all-bad", &Options{Shards: 5, BudgetBytes: -2, Policy: "x"}, false},
 	}
 	for _, tc := range tests {
