@@ -22,9 +22,22 @@ func writeJSON(w io.Writer, v any) error {
 // writeTable prints rows under header as a table with right-aligned
 // columns (all but the first, which holds names).
 func writeTable(w io.Writer, header []string, rows [][]string) error {
+	return renderTable(w, header, rows, alignments(len(header)))
+}
+
+// writeTextTable prints rows under header with every column left-aligned.
+func writeTextTable(w io.Writer, header []string, rows [][]string) error {
+	a := make([]tw.Align, len(header))
+	for i := range a {
+		a[i] = tw.AlignLeft
+	}
+	return renderTable(w, header, rows, a)
+}
+
+func renderTable(w io.Writer, header []string, rows [][]string, align []tw.Align) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: alignments(len(header))}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 	)
 	t.Header(header)
 	if err := t.Bulk(rows); err != nil {

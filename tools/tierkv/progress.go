@@ -56,11 +56,25 @@ func newBar(w io.Writer, show bool, max int64, desc string) bar {
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("ops"),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetWidth(25),
+	)}
+}
+
+// newTimeBar returns a progress bar over a duration in milliseconds whose
+// description carries the live figures.
+func newTimeBar(w io.Writer, show bool, d time.Duration, desc string) bar {
+	if !show {
+		return bar{}
+	}
+	return bar{progressbar.NewOptions64(d.Milliseconds(),
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionShowDescriptionAtLineEnd(),
 	)}
 }
 

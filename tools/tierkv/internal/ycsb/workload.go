@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -101,27 +102,52 @@ func (w Workload) Describe() string {
 	return strings.Join(parts, " ") + ", " + string(w.Distribution)
 }
 
-// Keyspace counts the records of a run: the loaded ones plus those
-// inserted so far. It is safe for concurrent use and shared by the
-// Generators of one run.
+// Keyspace counts the records of a run: the loaded ones plus the inserted
+// ones. Like YCSB's AcknowledgedCounterGenerator, it hands out record
+// numbers for inserts at once (Claim) but lets reads choose only among
+// records whose insert has completed (Ack) along with every record below
+// them, so that no read looks for a record still being inserted. It is
+// safe for concurrent use and shared by the Generators of one run.
 type Keyspace struct {
-	next atomic.Uint64
+	next  atomic.Uint64 // the next record number to claim
+	acked atomic.Uint64 // records [0, acked) exist
+
+	mu      sync.Mutex
+	pending map[uint64]struct{} // acknowledged above acked
 }
 
 // NewKeyspace returns a Keyspace holding records 0..loaded-1.
 func NewKeyspace(loaded uint64) *Keyspace {
-	k := &Keyspace{}
+	k := &Keyspace{pending: map[uint64]struct{}{}}
 	k.next.Store(loaded)
+	k.acked.Store(loaded)
 	return k
 }
 
-// Count returns the number of records (loaded and inserted).
-func (k *Keyspace) Count() uint64 { return k.next.Load() }
+// Count returns the number of records that reads may choose from.
+func (k *Keyspace) Count() uint64 { return k.acked.Load() }
 
 // claim reserves the next record number for an insert.
 func (k *Keyspace) claim() uint64 { return k.next.Add(1) - 1 }
 
-// Op is one generated operation on record KeyNum (see KeyName).
+// Ack records that the insert of record n (from an Insert Op) completed.
+func (k *Keyspace) Ack(n uint64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.pending[n] = struct{}{}
+	a := k.acked.Load()
+	for {
+		if _, ok := k.pending[a]; !ok {
+			break
+		}
+		delete(k.pending, a)
+		a++
+	}
+	k.acked.Store(a)
+}
+
+// Op is one generated operation on record KeyNum (see KeyName). After an
+// Insert completes, the caller must call Keyspace.Ack(KeyNum).
 type Op struct {
 	Kind    OpKind
 	KeyNum  uint64

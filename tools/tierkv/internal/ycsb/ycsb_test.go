@@ -65,6 +65,9 @@ func TestCoreMixes(t *testing.T) {
 			for range n {
 				op := g.Next()
 				counts[op.Kind]++
+				if op.Kind == Insert {
+					ks.Ack(op.KeyNum)
+				}
 				if op.Kind == Scan && (op.ScanLen < 1 || op.ScanLen > 100) {
 					t.Fatalf("scan length %d outside 1..100", op.ScanLen)
 				}
@@ -169,7 +172,8 @@ func TestLatestPrefersNewest(t *testing.T) {
 	recent, reads := 0, 0
 	for range 50000 {
 		op := g.Next()
-		if op.Kind != Read {
+		if op.Kind == Insert {
+			ks.Ack(op.KeyNum)
 			continue
 		}
 		reads++
@@ -197,5 +201,21 @@ func TestKeyName(t *testing.T) {
 	got := string(KeyName([]byte("x"), 0))
 	if want := "xuser" + strconv.FormatUint(FNVHash64(0), 10); got != want {
 		t.Fatalf("KeyName(0) = %q", got)
+	}
+}
+
+// TestKeyspaceAck checks that reads see an inserted record only once it
+// and every record below it are acknowledged.
+func TestKeyspaceAck(t *testing.T) {
+	ks := NewKeyspace(10)
+	a, b, c := ks.claim(), ks.claim(), ks.claim()
+	if a != 10 || b != 11 || c != 12 || ks.Count() != 10 {
+		t.Fatalf("claims %d %d %d, count %d", a, b, c, ks.Count())
+	}
+	for _, tc := range []struct{ ack, want uint64 }{{11, 10}, {12, 10}, {10, 13}} {
+		ks.Ack(tc.ack)
+		if got := ks.Count(); got != tc.want {
+			t.Fatalf("after Ack(%d): count %d, want %d", tc.ack, got, tc.want)
+		}
 	}
 }
