@@ -3,6 +3,7 @@ package disktier
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -18,14 +19,16 @@ type Iter struct {
 	// mu serializes the iterator's use of Pebble against Store.Close,
 	// which closes iterators left open: Pebble panics on an iterator used
 	// after its DB closed.
-	mu     sync.Mutex
-	it     *pebble.Iterator
-	seek   []byte
-	key    []byte
-	val    []byte
-	seq    uint64
-	tomb   bool
-	valid  bool
+	mu   sync.Mutex
+	it   *pebble.Iterator
+	seek []byte
+	key  []byte
+	val  []byte
+	seq  uint64
+	tomb bool
+	// valid is atomic because Store.Close may clear it from another
+	// goroutine while the owner calls Valid.
+	valid  atomic.Bool
 	err    error
 	closed bool
 }
@@ -59,7 +62,8 @@ func (s *Store) NewIter(lower, upper []byte) (*Iter, error) {
 
 // settle decodes the version under the Pebble iterator after a move.
 func (it *Iter) settle(ok bool) bool {
-	it.valid, it.key, it.val, it.seq, it.tomb = false, nil, nil, 0, false
+	it.valid.Store(false)
+	it.key, it.val, it.seq, it.tomb = nil, nil, 0, false
 	if !ok {
 		return false
 	}
@@ -73,7 +77,8 @@ func (it *Iter) settle(ok bool) bool {
 		it.err = &CorruptionError{Offset: -1, Reason: fmt.Sprintf("iterate (key of %d bytes)", len(it.it.Key())-1), Err: err}
 		return false
 	}
-	it.key, it.val, it.seq, it.tomb, it.valid = it.it.Key()[1:], val, seq, tomb, true
+	it.key, it.val, it.seq, it.tomb = it.it.Key()[1:], val, seq, tomb
+	it.valid.Store(true)
 	return true
 }
 
@@ -83,7 +88,7 @@ func (it *Iter) move(f func(*pebble.Iterator) bool) bool {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	if it.closed || it.err != nil {
-		it.valid = false
+		it.valid.Store(false)
 		return false
 	}
 	return it.settle(f(it.it))
@@ -118,10 +123,15 @@ func (it *Iter) Next() bool { return it.move((*pebble.Iterator).Next) }
 func (it *Iter) Prev() bool { return it.move((*pebble.Iterator).Prev) }
 
 // Valid reports whether the iterator is at a version.
-func (it *Iter) Valid() bool { return it.valid }
+func (it *Iter) Valid() bool { return it.valid.Load() }
 
 // Key returns the user key; valid until the next positioning call.
-func (it *Iter) Key() []byte { return it.key }
+func (it *Iter) Key() []byte {
+	if !it.valid.Load() {
+		return nil
+	}
+	return it.key
+}
 
 // Value returns the value (nil for a tombstone version); valid until the
 // next positioning call.
@@ -150,20 +160,25 @@ func (it *Iter) Error() error {
 // Close releases the iterator. A second Close, or a Close after
 // Store.Close closed it, returns ErrClosed.
 func (it *Iter) Close() error {
-	err := it.close()
+	err := it.close(true)
 	it.s.itersMu.Lock()
 	delete(it.s.iters, it)
 	it.s.itersMu.Unlock()
 	return err
 }
 
-// close closes the Pebble iterator once.
-func (it *Iter) close() error {
+// close closes the Pebble iterator once. Only the owner (byOwner) may
+// clear the fields its accessors read without mu.
+func (it *Iter) close(byOwner bool) error {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	if it.closed {
 		return ErrClosed
 	}
-	it.closed, it.valid, it.key, it.val = true, false, nil, nil
+	it.closed = true
+	it.valid.Store(false)
+	if byOwner {
+		it.key, it.val = nil, nil
+	}
 	return it.s.wrapErr("close iterator", it.it.Close())
 }

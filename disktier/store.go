@@ -273,7 +273,7 @@ func (s *Store) Close() error {
 	}
 	s.itersMu.Lock()
 	for it := range s.iters {
-		if err := it.close(); err != nil && !errors.Is(err, ErrClosed) {
+		if err := it.close(false); err != nil && !errors.Is(err, ErrClosed) {
 			errs = append(errs, err)
 		}
 		delete(s.iters, it)
