@@ -16,15 +16,15 @@ type Stats struct {
 	DirtyEntries   int64  // resident entries not yet in the disk tier
 	WALBytes       int64  // bytes of live WAL segments on disk
 
-	Writes              uint64 // operations written (a batch counts each of its operations)
-	GetErrors           uint64 // Gets that failed with an I/O or corruption error
-	Checkpoints         uint64 // completed checkpoints
-	ReplayedRecords     uint64 // WAL records replayed at Open
-	WALTailDroppedBytes uint64 // bytes of a lost (unsynced, torn) WAL tail dropped at Open
-	MemTierBudget       int64  // Options.MemTierBytes
-	DurableSeq          uint64 // the disk tier's watermark: every write at or below it is in Pebble
-	LastSeq             uint64 // the last sequence number the WAL assigned
-	GetLatency          Latency
+	Writes              uint64  // operations written (a batch counts each of its operations)
+	GetErrors           uint64  // Gets that failed with an I/O or corruption error
+	Checkpoints         uint64  // completed checkpoints
+	ReplayedRecords     uint64  // WAL records replayed at Open
+	WALTailDroppedBytes uint64  // bytes of a lost (unsynced, torn) WAL tail dropped at Open
+	MemTierBudget       int64   // Options.MemTierBytes
+	DurableSeq          uint64  // the disk tier's watermark: every write at or below it is in Pebble
+	LastSeq             uint64  // the last sequence number the WAL assigned
+	GetLatency          Latency // sampled: one Get in getLatencySample
 	PutLatency          Latency // Put, Delete and Apply
 	Disk                DiskStats
 }
@@ -42,7 +42,8 @@ type DiskStats struct {
 
 // dbStats holds the DB's counters; every field is updated atomically.
 type dbStats struct {
-	gets, memHits, diskHits, notFound, getErrors atomic.Uint64
+	gets, memHits                                stripedCounter // bumped by every Get
+	diskHits, notFound, getErrors                atomic.Uint64
 	promotions, writeBacks, writes               atomic.Uint64
 	checkpoints, replayedRecords, walTailDropped atomic.Uint64
 	getLatency, putLatency                       latencyHistogram
