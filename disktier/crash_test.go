@@ -21,29 +21,47 @@ type crashOp struct {
 	val  []byte
 }
 
-// crashModel holds every committed batch; state(j) is the store's state
-// after the first j batches. Batch j also sets the watermark to j.
-type crashModel struct {
-	batches [][]crashOp
+// crashSnap is one state the store passed through: after a committed
+// batch, or after Compact purged tombstones (same watermark).
+type crashSnap struct {
+	watermark uint64
+	state     map[string]version
 }
 
-func (m *crashModel) state(j int) map[string]version {
-	st := map[string]version{}
-	for i, ops := range m.batches[:j] {
-		seq := uint64(i + 1)
-		for _, op := range ops {
-			switch op.kind {
-			case 's':
-				st[op.key] = version{value: op.val, seq: seq}
-			case 't':
-				st[op.key] = version{seq: seq, tomb: true}
-			case 'd':
-				delete(st, op.key)
-			}
+// crashModel holds every state the store passed through, in order.
+type crashModel struct {
+	snaps []crashSnap
+	cur   map[string]version
+}
+
+func newCrashModel() *crashModel {
+	return &crashModel{snaps: []crashSnap{{0, map[string]version{}}}, cur: map[string]version{}}
+}
+
+// commit applies batch seq (which also sets the watermark to seq).
+func (m *crashModel) commit(ops []crashOp, seq uint64) {
+	for _, op := range ops {
+		switch op.kind {
+		case 's':
+			m.cur[op.key] = version{value: op.val, seq: seq}
+		case 't':
+			m.cur[op.key] = version{seq: seq, tomb: true}
+		case 'd':
+			delete(m.cur, op.key)
 		}
 	}
-	return st
+	m.snaps = append(m.snaps, crashSnap{seq, maps.Clone(m.cur)})
 }
+
+// purge models Compact(nil, nil): tombstones at or below the watermark go.
+func (m *crashModel) purge() {
+	w := m.snaps[len(m.snaps)-1].watermark
+	maps.DeleteFunc(m.cur, func(_ string, v version) bool { return v.tomb && v.seq <= w })
+	m.snaps = append(m.snaps, crashSnap{w, maps.Clone(m.cur)})
+}
+
+// last is the index of the newest state.
+func (m *crashModel) last() int { return len(m.snaps) - 1 }
 
 // readAll returns the store's whole user keyspace.
 func readAll(t *testing.T, s *Store) map[string]version {
@@ -101,6 +119,7 @@ func TestDisableWALCrashProperty(t *testing.T) {
 	for _, seed := range seeds {
 		for _, pct := range []int{0, 50} {
 			t.Run(fmt.Sprintf("seed=%d/unsynced=%d", seed, pct), func(t *testing.T) {
+				t.Logf("replay with -crash.seed=%d", seed)
 				runCrashProperty(t, seed, pct, 25, &tally)
 			})
 		}
@@ -117,13 +136,12 @@ func runCrashProperty(t *testing.T, seed uint64, pct, clones int, tally *crashTa
 	opts := &Options{MemTableBytes: 64 << 10, BlockCacheBytes: 1 << 20, L0CompactionThreshold: 2}
 	s := openMem(t, fs, opts)
 	defer s.Close()
-	var m crashModel
-	flushed := 0 // batches covered by the last completed Flush
+	m := newCrashModel()
+	flushed := 0 // the state covered by the last completed Flush
 	b := s.NewBatch()
 	for c := 0; c < clones; {
 		ops := randomBatch(rng)
-		m.batches = append(m.batches, ops)
-		seq := uint64(len(m.batches))
+		seq := uint64(len(m.snaps))
 		for _, op := range ops {
 			switch op.kind {
 			case 's':
@@ -136,15 +154,23 @@ func runCrashProperty(t *testing.T, seed uint64, pct, clones int, tally *crashTa
 		}
 		b.SetWatermark(seq)
 		mustCommit(t, s, b)
-		if rng.IntN(25) == 0 {
+		m.commit(ops, seq)
+		switch r := rng.IntN(50); {
+		case r < 2:
 			if err := s.Flush(); err != nil {
 				t.Fatalf("seed=%d: Flush: %v", seed, err)
 			}
-			flushed = len(m.batches)
+			flushed = m.last()
+		case r < 3:
+			if err := s.Compact(nil, nil); err != nil {
+				t.Fatalf("seed=%d: Compact: %v", seed, err)
+			}
+			m.purge()
+			flushed = m.last()
 		}
 		if rng.IntN(6) == 0 {
-			j := checkCrashClone(t, fs, &m, flushed, seed, pct, rng.Uint64(), opts)
-			tally.record(j, flushed, len(m.batches))
+			at := checkCrashClone(t, fs, m, flushed, seed, pct, rng.Uint64(), opts)
+			tally.record(at, flushed)
 			c++
 		}
 	}
@@ -156,40 +182,39 @@ type crashTally struct {
 	clones, atFlush, beyondFlush int
 }
 
-func (c *crashTally) record(j, flushed, n int) {
+func (c *crashTally) record(at, flushed int) {
 	c.clones++
-	if j == flushed {
+	if at == flushed {
 		c.atFlush++
 	} else {
 		c.beyondFlush++
 	}
 }
 
-// checkCrashClone reopens a crash clone of fs, checks it, and returns the
-// batch it holds.
+// checkCrashClone reopens a crash clone of fs, checks that it holds one of
+// the states from the last Flush on, and returns that state's index.
 func checkCrashClone(t *testing.T, fs *vfs.MemFS, m *crashModel, flushed int, seed uint64, pct int, cloneSeed uint64, opts *Options) int {
 	t.Helper()
 	cfg := vfs.CrashCloneCfg{UnsyncedDataPercent: pct}
 	if pct > 0 {
-		cfg.RNG = rand.New(rand.NewPCG(cloneSeed, 0)) //nolint:gosec
+		cfg.RNG = rand.New(rand.NewPCG(cloneSeed, 0))
 	}
 	crashed := fs.CrashClone(cfg)
 	o := *opts
 	o.FS = crashed
 	s, err := Open("disk", &o)
 	if err != nil {
-		t.Fatalf("seed=%d unsynced=%d: reopening the crash clone after %d batches (last flush %d): %v",
-			seed, pct, len(m.batches), flushed, err)
+		t.Fatalf("seed=%d unsynced=%d: reopening the crash clone (state %d, last flush %d): %v",
+			seed, pct, m.last(), flushed, err)
 	}
 	defer s.Close()
-	j := int(s.Watermark())
-	if j < flushed || j > len(m.batches) {
-		t.Fatalf("seed=%d unsynced=%d: crash clone is at batch %d, want in [%d, %d] (DisableWAL property broken)",
-			seed, pct, j, flushed, len(m.batches))
+	w, got := s.Watermark(), readAll(t, s)
+	for i := m.last(); i >= flushed; i-- {
+		if m.snaps[i].watermark == w && equalStates(got, m.snaps[i].state) {
+			return i
+		}
 	}
-	if got, want := readAll(t, s), m.state(j); !equalStates(got, want) {
-		t.Fatalf("seed=%d unsynced=%d: crash clone with watermark %d holds %d keys, not the state after batch %d (%d keys): torn batch (DisableWAL property broken)",
-			seed, pct, j, len(got), j, len(want))
-	}
-	return j
+	t.Fatalf("seed=%d unsynced=%d: crash clone (watermark %d, %d keys) is none of the states %d..%d after the last Flush: DisableWAL property broken",
+		seed, pct, w, len(got), flushed, m.last())
+	return -1
 }
