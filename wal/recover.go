@@ -212,6 +212,12 @@ func (l *Log) dropFrom(segs []SegmentInfo, i int, res scanResult) ([]SegmentInfo
 	if l.opts.ReadOnly {
 		return segs[:i+1], nil
 	}
+	return l.cutFiles(segs, i, bad.offset)
+}
+
+// cutFiles cuts segment i at offset and removes every later segment.
+func (l *Log) cutFiles(segs []SegmentInfo, i int, offset int64) ([]SegmentInfo, error) {
+	path := l.path(segs[i].Name)
 	// Newest first, so that a crash in between leaves the same bad record
 	// as the first one for the next Open to find.
 	for j := len(segs) - 1; j > i; j-- {
@@ -219,12 +225,12 @@ func (l *Log) dropFrom(segs []SegmentInfo, i int, res scanResult) ([]SegmentInfo
 			return nil, fmt.Errorf("wal: remove %q: %w", segs[j].Name, err)
 		}
 	}
-	if bad.offset == 0 {
+	if offset == 0 {
 		if err := l.fs.Remove(path); err != nil {
 			return nil, fmt.Errorf("wal: remove %q: %w", path, err)
 		}
 		segs = segs[:i]
-	} else if err := l.rewritePrefix(path, bad.offset); err != nil {
+	} else if err := l.rewritePrefix(path, offset); err != nil {
 		return nil, err
 	} else {
 		segs = segs[:i+1]
