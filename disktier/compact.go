@@ -22,7 +22,9 @@ func (s *Store) Compact(start, end []byte) error {
 		return err
 	}
 	defer s.life.RUnlock()
-	if start != nil && end != nil && bytes.Compare(start, end) >= 0 {
+	// An empty range is a no-op (Pebble would reject it). A nil start sorts
+	// as the empty key, so [nil, "") is empty too.
+	if end != nil && bytes.Compare(start, end) >= 0 {
 		return nil
 	}
 	for from, more := start, true; more; {
