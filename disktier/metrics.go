@@ -34,6 +34,9 @@ type Metrics struct {
 	BlockCacheBytes        int64
 	BlockCacheHits         int64
 	BlockCacheMisses       int64
+	// WriteStalls counts the times a Commit waited for flushes or
+	// compactions to catch up.
+	WriteStalls int64
 }
 
 // WriteAmp returns (flush + compaction bytes) / user bytes, or 0 before any
@@ -62,7 +65,7 @@ func (m Metrics) String() string {
 	fmt.Fprintf(&sb, "disk usage: %d bytes, memtables: %d bytes, read amp: %d\n", m.DiskUsageBytes, m.MemTableBytes, m.ReadAmp)
 	fmt.Fprintf(&sb, "written: user=%d flush=%d compaction=%d write-amp=%.2f\n",
 		m.UserBytesWritten, m.FlushBytesWritten, m.CompactionBytesWritten, m.WriteAmp())
-	fmt.Fprintf(&sb, "flushes=%d compactions=%d\n", m.Flushes, m.Compactions)
+	fmt.Fprintf(&sb, "flushes=%d compactions=%d write-stalls=%d\n", m.Flushes, m.Compactions, m.WriteStalls)
 	fmt.Fprintf(&sb, "block cache: size=%d hits=%d misses=%d hit-ratio=%.3f\n",
 		m.BlockCacheBytes, m.BlockCacheHits, m.BlockCacheMisses, m.BlockCacheHitRatio())
 	return sb.String()
@@ -71,7 +74,7 @@ func (m Metrics) String() string {
 // Metrics returns a snapshot of the store's metrics; the zero Metrics
 // (except UserBytesWritten) after Close. Safe for concurrent use.
 func (s *Store) Metrics() Metrics {
-	m := Metrics{UserBytesWritten: s.userBytes.Load()}
+	m := Metrics{UserBytesWritten: s.userBytes.Load(), WriteStalls: s.stalls.Load()}
 	if s.enter() != nil {
 		return m
 	}

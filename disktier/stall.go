@@ -62,6 +62,10 @@ func (s *Store) stallWrites(n uint64) error {
 		if !s.mustStall() {
 			return nil
 		}
+		s.stalls.Add(1)
+		if s.stallHook != nil {
+			s.stallHook()
+		}
 		select {
 		case <-ch:
 		case <-s.sticky.done:

@@ -35,6 +35,8 @@ type Store struct {
 	unflushed       atomic.Bool
 	sinceStallCheck atomic.Uint64
 	progress        progress
+	stalls          atomic.Int64
+	stallHook       func() // tests: called when a commit starts waiting
 	userBytes       atomic.Uint64
 	itersMu         sync.Mutex
 	iters           map[*Iter]struct{} // open iterators, closed by Close
