@@ -37,7 +37,7 @@ func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
 	t.account(old, ne)
 }
 
-// removeLocked drops resident id from every index, bumps its shard's
+// removeLocked drops resident id from every index, bumps its key's
 // generation and frees the id. The policy must already have forgotten it.
 func (t *Tier) removeLocked(id policy.ID) {
 	e := t.recs.load(id)
@@ -46,7 +46,7 @@ func (t *Tier) removeLocked(id policy.ID) {
 	// Slot first, then generation, then record: a Get that misses because
 	// of this removal is followed by a Generation that sees the bump.
 	sh.remove(h, id)
-	sh.gen.Add(1)
+	t.genOf(h).Add(1)
 	t.recs.store(id, nil)
 	t.treeMu.Lock()
 	t.tree.Delete(e)

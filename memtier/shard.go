@@ -32,7 +32,7 @@ type shard struct {
 	gen  atomic.Uint64 // bumped whenever an entry leaves the shard
 	used int           // live slots (pmu)
 	dead int           // deleted slots (pmu)
-	_    [40]byte      // keep neighbouring shards' hot words apart
+	_    [48]byte      // keep neighbouring shards' hot words apart
 }
 
 // tagOf returns the 32-bit tag of a key hash (bits 17..47, low bit set).

@@ -32,9 +32,10 @@ type Tier struct {
 	stripes    []stripe
 	stripeMask uint32
 	closed     atomic.Bool
-	sampleBits uint         // record 1 access in 2^sampleBits (AccessSampling)
-	lossless   bool         // tests: apply every access at once, under pmu
-	pendingN   atomic.Int64 // mirrors the number of pending ids, for NeedsWriteBack
+	gens       [genGroups]atomic.Uint64 // eviction generations (see Generation)
+	sampleBits uint                     // record 1 access in 2^sampleBits (AccessSampling)
+	lossless   bool                     // tests: apply every access at once, under pmu
+	pendingN   atomic.Int64             // mirrors the number of pending ids, for NeedsWriteBack
 
 	recs slotTable // resident version by policy id (lock-free reads)
 
@@ -118,10 +119,20 @@ func (t *Tier) Get(key, dst []byte) (value []byte, seq uint64, tombstone, ok boo
 	return e.appendValue(dst), e.seq, false, true
 }
 
-// Generation returns the eviction generation of key's shard, a counter
-// bumped whenever an entry leaves that shard. Pass it to Promote.
+// genGroups is the number of eviction generations: keys are grouped by
+// hash, finer than the shards, so that a promotion is rarely refused
+// because some unrelated key left.
+const genGroups = 1024
+
+func (t *Tier) genOf(h uint64) *atomic.Uint64 { return &t.gens[h&(genGroups-1)] }
+
+// Generation returns the eviction generation of key's group (one of 1024
+// by key hash; the "shard" of the engine's protocol), a counter bumped
+// whenever an entry of that group leaves the tier. Read it after a miss and
+// before reading the disk tier, and pass it to Promote. Lock-free; safe for
+// concurrent use.
 func (t *Tier) Generation(key []byte) uint64 {
-	return t.shardOf(t.hash(stringOf(key))).gen.Load()
+	return t.genOf(t.hash(stringOf(key))).Load()
 }
 
 // Put publishes a new dirty version of key at seq: value, or a delete if
@@ -188,8 +199,8 @@ func (t *Tier) repolicyLocked(id policy.ID, ne *entry, h uint64) {
 }
 
 // Promote offers a clean version of key read from the disk tier. It is
-// dropped (false) if any version of key is resident, if key's shard
-// generation is no longer gen, if the version is charged more than
+// dropped (false) if any version of key is resident, if key's generation
+// (see Generation) is no longer gen, if the version is charged more than
 // MaxEntryFraction of the budget, or if the policy does not admit it.
 // Promote copies key and value.
 func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
@@ -202,7 +213,7 @@ func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
 
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
-	if ne.charge() > t.maxCharge || sh.gen.Load() != gen {
+	if ne.charge() > t.maxCharge || t.genOf(h).Load() != gen {
 		t.rejected++
 		return false
 	}

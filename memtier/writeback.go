@@ -41,17 +41,25 @@ func (t *Tier) Evict(writeBack func([]Entry) error) error {
 		if len(batch) == 0 {
 			break
 		}
-		out = out[:0]
-		for _, p := range batch {
-			out = append(out, p.e.toEntry())
-		}
-		if err := writeBack(out); err != nil {
-			t.finishBatch(batch, false)
+		var err error
+		if out, err = t.writeBatch(batch, out[:0], writeBack); err != nil {
 			return err
 		}
-		t.finishBatch(batch, true)
 	}
 	return nil
+}
+
+// writeBatch hands one batch to writeBack and settles it; if writeBack
+// fails or panics the batch stays resident, dirty and queued.
+func (t *Tier) writeBatch(batch []pendingVersion, out []Entry, writeBack func([]Entry) error) ([]Entry, error) {
+	for _, p := range batch {
+		out = append(out, p.e.toEntry())
+	}
+	written := false
+	defer func() { t.finishBatch(batch, written) }()
+	err := writeBack(out)
+	written = err == nil
+	return out, err
 }
 
 // takeBatch pops queued ids (at most *budget of them) and returns the

@@ -243,3 +243,23 @@ func TestClose(t *testing.T) {
 		t.Fatal("Promote after Close accepted")
 	}
 }
+
+func TestEvictPanicKeepsEntriesQueued(t *testing.T) {
+	tr := smallTier(t, 2, 4)
+	for i := range 5 {
+		tr.Put(fmt.Appendf(nil, "k%d", i), []byte("v"), uint64(i+1), false)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the write-back panic did not propagate")
+			}
+		}()
+		_ = tr.Evict(func([]Entry) error { panic("write-back bug") })
+	}()
+	checkInvariants(t, tr)
+	n := 0
+	if err := tr.Evict(func(b []Entry) error { n += len(b); return nil }); err != nil || n != 3 {
+		t.Fatalf("after a panicking write-back: err %v, wrote %d, want 3", err, n)
+	}
+}
