@@ -145,11 +145,12 @@ func hoistFlags(app *cli.App, args []string) []string {
 		return args
 	}
 	var flags, pos []string
+	dashes := false
 	for ; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
-			pos = append(pos, args[i:]...)
+			pos, dashes = append(pos, args[i+1:]...), true
 			i = len(args)
 		case len(a) > 1 && a[0] == '-':
 			flags = append(flags, a)
@@ -161,7 +162,13 @@ func hoistFlags(app *cli.App, args []string) []string {
 			pos = append(pos, a)
 		}
 	}
-	return append(append(out, flags...), pos...)
+	out = append(out, flags...)
+	if dashes {
+		// Keep the terminator first, so that positional arguments that
+		// look like flags (a value "-5") stay arguments.
+		out = append(out, "--")
+	}
+	return append(out, pos...)
 }
 
 func findCommand(cmds []*cli.Command, name string) *cli.Command {
