@@ -56,7 +56,7 @@ func newWTinyLFU(opts Options) *wtinylfu {
 	}
 	p.windowMax = int64(float64(p.capacity) * opts.WindowPercent / 100)
 	p.protectedMax = int64(protectedShare * float64(p.capacity-p.windowMax))
-	p.climb = newClimber(p.capacity, p.sketch.sampleSize)
+	p.climb = newClimber(p.capacity, p.climbSample())
 	return p
 }
 
@@ -133,7 +133,7 @@ func (p *wtinylfu) Insert(id ID, hash uint64, cost int64, victims []ID) []ID {
 	p.n++
 	if p.n > p.sketch.expected {
 		p.sketch.ensure(p.n)
-		p.climb.sampleSize = p.sketch.sampleSize
+		p.climb.sampleSize = p.climbSample()
 	}
 	return p.evict(victims)
 }
@@ -145,6 +145,11 @@ func (p *wtinylfu) Promote(id ID, hash uint64, cost int64, victims []ID) (bool, 
 	if cost > p.capacity {
 		return false, victims
 	}
+	// The lookup that read this key from disk is an access: count it now,
+	// as Caffeine counts an add, rather than rely on the tier's lossy miss
+	// buffers having reached the sketch (without this, a hot set read from
+	// disk looks cold and promotions evict each other in the window).
+	p.sketch.increment(hash)
 	if p.cost+cost > p.capacity {
 		if v := p.mainVictim(); v != nilID && p.sketch.estimate(hash) < p.sketch.estimate(p.hashes[v]) {
 			return false, victims
@@ -208,3 +213,8 @@ func (p *wtinylfu) Capacity() int64 { return p.capacity }
 // WindowCost returns the window's current target size in cost units (the
 // hill climber moves it).
 func (p *wtinylfu) WindowMax() int64 { return p.windowMax }
+
+// climbSample is the hill climber's sample: requests per adjustment.
+func (p *wtinylfu) climbSample() int {
+	return int(expSampleMul * float64(p.sketch.expected))
+}
