@@ -56,7 +56,7 @@ func newWTinyLFU(opts Options) *wtinylfu {
 	}
 	p.windowMax = int64(float64(p.capacity) * opts.WindowPercent / 100)
 	p.protectedMax = int64(protectedShare * float64(p.capacity-p.windowMax))
-	p.climb = newClimber(p.capacity, p.climbSample())
+	p.climb = newClimber(p.capacity, p.sketch.sampleSize)
 	return p
 }
 
@@ -133,7 +133,7 @@ func (p *wtinylfu) Insert(id ID, hash uint64, cost int64, victims []ID) []ID {
 	p.n++
 	if p.n > p.sketch.expected {
 		p.sketch.ensure(p.n)
-		p.climb.sampleSize = p.climbSample()
+		p.climb.sampleSize = p.sketch.sampleSize
 	}
 	return p.evict(victims)
 }
@@ -213,8 +213,3 @@ func (p *wtinylfu) Capacity() int64 { return p.capacity }
 // WindowCost returns the window's current target size in cost units (the
 // hill climber moves it).
 func (p *wtinylfu) WindowMax() int64 { return p.windowMax }
-
-// climbSample is the hill climber's sample: requests per adjustment.
-func (p *wtinylfu) climbSample() int {
-	return int(expSampleMul * float64(p.sketch.expected))
-}
