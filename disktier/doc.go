@@ -46,5 +46,25 @@
 // Pebble's Flush blocks for as long as the disk keeps failing, so Store.Flush
 // waits for the flush or for the first background error, whichever comes
 // first. Damaged data is reported as a *CorruptionError matching
-// ErrCorruption, naming the file when Pebble knows it.
+// ErrCorruption, naming the file (and the block offset) when Pebble knows
+// it.
+//
+// # Write stalls
+//
+// Pebble stalls writers (too many memtables waiting for a flush, too many
+// L0 sublevels) by waiting, with its commit mutex held, for flushes and
+// compactions to finish. On a failing disk they never do, nothing wakes the
+// waiter, and Flush and Close need the same mutex: the store would hang for
+// good. So Pebble's stall thresholds are set out of reach and the Store
+// stalls commits itself (Options.MemTableStopWrites,
+// Options.L0StopWritesThreshold), waking on Pebble's FlushEnd and
+// CompactionEnd events, and giving up with the sticky error as soon as a
+// background error arrives.
+//
+// # Iterators
+//
+// An Iter is a Pebble iterator over the 'u' namespace: one consistent
+// point-in-time view. Pebble panics when an iterator is used after its DB
+// closed, so Close closes the iterators still open; their methods then
+// report ErrClosed.
 package disktier
