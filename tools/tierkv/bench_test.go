@@ -54,7 +54,7 @@ func TestBenchWorkloads(t *testing.T) {
 func TestBenchSkewHits(t *testing.T) {
 	ratio := func(dist string) float64 {
 		dir := filepath.Join(t.TempDir(), "db")
-		args := []string{"bench", dir, "-w", "C", "--json", "--ops", "20000", "--duration", "30s",
+		args := []string{"bench", dir, "-w", "C", "--json", "--ops", "5000", "--duration", "30s",
 			"--distribution", dist, "--keys", "3000", "--value-size", "100", "--mem", "64KiB", "--threads", "2"}
 		r := runCLI(t, "", args...)
 		r.expect(t, 0, nil, nil)
@@ -62,8 +62,8 @@ func TestBenchSkewHits(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 			t.Fatal(err)
 		}
-		if res.Run.Ops != 20000 {
-			t.Fatalf("--ops 20000 ran %d ops", res.Run.Ops)
+		if res.Run.Ops != 5000 {
+			t.Fatalf("--ops 5000 ran %d ops", res.Run.Ops)
 		}
 		return res.Run.Tiers.MemHitRatio
 	}
