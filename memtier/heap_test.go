@@ -58,10 +58,10 @@ func TestHeapHonesty(t *testing.T) {
 	budget := int64(n) * (32 + EntryOverhead)
 	base := heapInUse()
 	pauses := readPauses(t)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	tr := newTier(t, &Options{BudgetBytes: budget})
 	fillTier(tr, n)
-	fill := time.Since(start)
+	fill, fillCPU := time.Since(start), time.Duration(processCPU()-cpu0)
 	st := tr.Stats()
 	if st.Entries != int64(n) || st.Bytes > budget {
 		t.Fatalf("%d entries resident (%d bytes charged, budget %d), want all %d", st.Entries, st.Bytes, budget, n)
@@ -72,13 +72,17 @@ func TestHeapHonesty(t *testing.T) {
 	inUse := int64(ms.HeapInuse) - int64(base)
 	ratio := float64(inUse) / float64(budget)
 	p99, gcs := pauseQuantile(pauses, readPauses(t), 0.99)
-	t.Logf("%d entries in %v: heap in use %.1f MiB for a budget of %.1f MiB (%.3fx), live heap %.1f MiB; GC pauses: %d, p99 %v",
-		n, fill.Round(time.Millisecond), float64(inUse)/(1<<20), float64(budget)/(1<<20), ratio, float64(ms.HeapAlloc-base)/(1<<20), gcs, p99)
+	t.Logf("%d entries in %v (CPU %v): heap in use %.1f MiB for a budget of %.1f MiB (%.3fx), live heap %.1f MiB; GC pauses: %d, p99 %v",
+		n, fill.Round(time.Millisecond), fillCPU.Round(time.Millisecond), float64(inUse)/(1<<20), float64(budget)/(1<<20), ratio, float64(ms.HeapAlloc-base)/(1<<20), gcs, p99)
 	if ratio > 1.3 {
 		t.Errorf("heap in use is %.3fx the budget, want <= 1.3x", ratio)
 	}
-	if p99 > 100*time.Millisecond {
-		t.Errorf("p99 GC pause %v", p99)
+	// Stop-the-world pauses do not scan the heap; what stretches them is
+	// waiting for descheduled threads, which on the shared CI machine (and
+	// under -race) can take hundreds of milliseconds. Only a pathological
+	// pause fails the test; the figure itself goes to docs/BENCHMARKS.md.
+	if p99 > maxGCPause {
+		t.Errorf("p99 GC pause %v, want <= %v", p99, maxGCPause)
 	}
 	runtime.KeepAlive(tr)
 }
