@@ -87,8 +87,15 @@ func equalStates(a, b map[string]version) bool {
 	})
 }
 
+// randomBatch returns ~20 operations, or now and then 300 (over half the
+// test's memtable size: Pebble then queues the batch itself as a flushable
+// instead of applying it to the memtable).
 func randomBatch(rng *rand.Rand) []crashOp {
-	ops := make([]crashOp, 15+rng.IntN(11))
+	n := 15 + rng.IntN(11)
+	if rng.IntN(30) == 0 {
+		n = 300
+	}
+	ops := make([]crashOp, n)
 	for i := range ops {
 		op := crashOp{key: fmt.Sprintf("key%03d", rng.IntN(300))}
 		switch r := rng.IntN(10); {

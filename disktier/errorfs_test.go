@@ -75,7 +75,7 @@ func writeBatch(t *testing.T, s *Store, prefix string, seq uint64) error {
 }
 
 func runFaultCase(t *testing.T, fc faultCase) {
-	mem := vfs.NewMem()
+	mem := vfs.NewCrashableMem()
 	var on atomic.Bool
 	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
 		if on.Load() && fc.hit(op) {
@@ -98,6 +98,8 @@ func runFaultCase(t *testing.T, fc faultCase) {
 	if err == nil || !errors.Is(err, ErrBackground) {
 		t.Fatalf("Flush on a failing disk = %v, want an ErrBackground error", err)
 	}
+	// A crash now (only synced data survives) loses nothing flushed.
+	t.Run("crash-after-failure", func(t *testing.T) { checkAfterFault(t, mem.CrashClone(vfs.CrashCloneCfg{})) })
 	// Sticky: every later write fails with the same error, reads work.
 	if err2 := within(t, "second Flush", s.Flush); err2 != err {
 		t.Fatalf("second Flush = %v, want the sticky %v", err2, err)
@@ -116,9 +118,13 @@ func runFaultCase(t *testing.T, fc faultCase) {
 	_ = within(t, "Close", s.Close) // may report the failure; must not hang
 	on.Store(false)
 
-	// The healthy disk holds everything flushed before the failure, and the
-	// failed batch all or none.
-	r := openMem(t, mem, nil)
+	t.Run("reopen-healthy", func(t *testing.T) { checkAfterFault(t, mem) })
+}
+
+// checkAfterFault checks that fs holds everything flushed before the
+// failure (batch a) and the failed batch b all or none.
+func checkAfterFault(t *testing.T, fs vfs.FS) {
+	r := openMem(t, fs, nil)
 	defer r.Close()
 	checkGet(t, r, []byte("a049"), &version{value: []byte("a"), seq: 1})
 	want := map[uint64]*version{1: nil, 2: {value: []byte("b"), seq: 2}}
