@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tierkv/tierkv/engine"
 	"github.com/tierkv/tierkv/tools/tierkv/internal/ycsb"
@@ -135,14 +137,35 @@ func demoSummary(w io.Writer, skew, uni *phaseReport, memShare float64) {
 		}
 		return opLatency{}
 	}
-	fmt.Fprintf(w, "\nWhat happened: the memory tier holds %.0f%% of the data. Under skew it answered %s of\n",
-		100*memShare, pctStr(skew.Tiers.MemHitRatio))
-	fmt.Fprintf(w, "the reads, %.1fx its share (uniform: %s), because hot keys were promoted into it and\n",
-		skew.Tiers.MemHitRatio/memShare, pctStr(uni.Tiers.MemHitRatio))
-	fmt.Fprintf(w, "cold ones evicted ")
-	fmt.Fprintf(w, "(%d promotions, %d evictions); read p50 %s with skew vs %s uniform.\nEvery write went ",
-		skew.Tiers.Promotions, skew.Tiers.Evictions, usStr(read(skew).P50us), usStr(read(uni).P50us))
-	fmt.Fprintf(w, "to the WAL first and reached the LSM at checkpoints and evictions: %.2f bytes written to\n",
-		skew.Writes.BytesPerUserByte)
-	fmt.Fprintln(w, "disk per byte of keys and values. `tierkv bench --help` runs the other YCSB workloads.")
+	text := fmt.Sprintf("What happened: the memory tier holds %.0f%% of the data. Under skew it answered %s "+
+		"of the reads, %.1fx its share (uniform keys: %s), because hot keys were promoted into it and "+
+		"cold ones evicted (%d promotions, %d evictions); read p50 %s with skew, %s uniform. "+
+		"Every write went to the WAL first and reached the LSM at checkpoints and evictions: "+
+		"%.2f bytes written to disk per byte of keys and values. "+
+		"`tierkv bench --help` runs the other YCSB workloads.",
+		100*memShare, pctStr(skew.Tiers.MemHitRatio), skew.Tiers.MemHitRatio/memShare,
+		pctStr(uni.Tiers.MemHitRatio), skew.Tiers.Promotions, skew.Tiers.Evictions,
+		usStr(read(skew).P50us), usStr(read(uni).P50us), skew.Writes.BytesPerUserByte)
+	fmt.Fprintln(w)
+	fmt.Fprint(w, wrap(text, 88))
+}
+
+// wrap breaks text into lines of at most width columns at spaces.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	col := 0
+	for _, word := range strings.Fields(text) {
+		n := utf8.RuneCountInString(word)
+		if col > 0 && col+1+n > width {
+			b.WriteByte('\n')
+			col = 0
+		} else if col > 0 {
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	b.WriteByte('\n')
+	return b.String()
 }
