@@ -14,9 +14,9 @@ const (
 	DefaultBudgetBytes = 64 << 20
 	// DefaultPolicy is the default eviction and admission policy.
 	DefaultPolicy = policy.KindWTinyLFU
-	// DefaultShards is the default number of point-index shards. 64 keeps
-	// each shard's lock lightly contended at any realistic core count while
-	// costing only 64 small maps.
+	// DefaultShards is the default number of point-index shards. Readers
+	// never lock a shard; sharding bounds the work of one table's growth
+	// (done by a writer, under the policy mutex) to 1/64 of the entries.
 	DefaultShards = 64
 	// DefaultMaxEntryFraction is the default share of the budget above which
 	// an entry is never admitted by Promote and a Put of it goes straight to

@@ -12,8 +12,9 @@ import (
 // batch instead of once per entry.
 const cursorBatch = 32
 
-// Snapshot is an immutable, ordered view of the entries resident when it
-// was taken. It is safe for concurrent use (each Cursor is not); Close it
+// Snapshot is an immutable, ordered view of the versions resident when it
+// was taken: their keys, values, sequence numbers and tombstones never
+// change (only Entry.Dirty may turn false once a checkpoint wrote one). It is safe for concurrent use (each Cursor is not); Close it
 // when done.
 type Snapshot struct {
 	tree atomic.Pointer[btree.BTreeG[*entry]]
