@@ -36,11 +36,10 @@ type stickyError struct {
 	err    atomic.Pointer[error]
 	done   chan struct{} // closed when err is first set
 	logged atomic.Int64
-	l      Logger
 }
 
-func newStickyError(l Logger) *stickyError {
-	return &stickyError{done: make(chan struct{}), l: l}
+func newStickyError() *stickyError {
+	return &stickyError{done: make(chan struct{})}
 }
 
 // set records err if no error was recorded yet.

@@ -55,7 +55,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{opts: o, dir: dir, sticky: newStickyError(o.Logger), iters: map[*Iter]struct{}{}}
+	s := &Store{opts: o, dir: dir, sticky: newStickyError(), iters: map[*Iter]struct{}{}}
 	s.keyBufs.New = func() any { b := make([]byte, 0, 64); return &b }
 	cache := pebble.NewCache(o.BlockCacheBytes)
 	defer cache.Unref() // Pebble holds its own reference while open.
