@@ -64,9 +64,18 @@ func makeEntry(key, value []byte, seq uint64, flags uint32, compressMin int) *en
 			stored, flags = c, flags|flagCompressed
 		}
 	}
-	off := hdrSize
 	if len(key) > maxKlen || len(stored) > maxVlen {
-		off, flags = hdrSize+longSize, flags|flagLong
+		flags |= flagLong
+	}
+	return layOut(key, stored, seq, flags)
+}
+
+// layOut allocates a record for key and the stored value (already
+// compressed if flags say so), in the long format if flags has flagLong.
+func layOut(key, stored []byte, seq uint64, flags uint32) *entry {
+	off := hdrSize
+	if flags&flagLong != 0 {
+		off = hdrSize + longSize
 	}
 	buf := make([]byte, off+len(key)+len(stored))
 	copy(buf[off:], key)
@@ -104,6 +113,9 @@ func (e *entry) layout() (off, klen, vlen int) {
 // key returns the key (a view of e's immutable bytes).
 func (e *entry) key() string {
 	off, klen, _ := e.layout()
+	if klen == 0 {
+		return "" // (see stored)
+	}
 	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e), off)), klen)
 }
 
