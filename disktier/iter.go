@@ -116,10 +116,12 @@ func (it *Iter) SeekLT(k []byte) bool {
 	})
 }
 
-// Next moves to the next version; false once exhausted.
+// Next moves to the next version; false once exhausted. As in Pebble,
+// Next after Prev ran off the start moves to the first version.
 func (it *Iter) Next() bool { return it.move((*pebble.Iterator).Next) }
 
-// Prev moves to the previous version; false once exhausted.
+// Prev moves to the previous version; false once exhausted. As in Pebble,
+// Prev after Next ran off the end moves to the last version.
 func (it *Iter) Prev() bool { return it.move((*pebble.Iterator).Prev) }
 
 // Valid reports whether the iterator is at a version.
