@@ -21,18 +21,18 @@ const (
 
 func benchFlags(e *env) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "workload", Aliases: []string{"w"}, Value: "A", Usage: "YCSB core workload `A`-F"},
-		&cli.StringFlag{Name: "distribution", Aliases: []string{"d"}, Usage: "key chooser: zipfian, uniform or latest (default: the workload's)"},
-		&cli.Uint64Flag{Name: "keys", Value: defaultBenchKeys, Usage: "records to load"},
-		&cli.IntFlag{Name: "value-size", Value: defaultBenchValueSize, Usage: "value size in bytes"},
-		&cli.IntFlag{Name: "threads", Value: defaultBenchThreads, Usage: "client goroutines"},
-		&cli.DurationFlag{Name: "duration", Value: defaultBenchDuration, Usage: "how long to run the workload"},
+		&cli.StringFlag{Name: "workload", Aliases: []string{"w"}, Value: "A", Usage: "YCSB core workload `W`: A to F"},
+		&cli.StringFlag{Name: "distribution", Aliases: []string{"d"}, Usage: "key chooser `D`: zipfian, uniform or latest (default: the workload's)"},
+		&cli.Uint64Flag{Name: "keys", Value: defaultBenchKeys, Usage: "`N` records to load"},
+		&cli.IntFlag{Name: "value-size", Value: defaultBenchValueSize, Usage: "value size in `BYTES`"},
+		&cli.IntFlag{Name: "threads", Value: defaultBenchThreads, Usage: "`N` client goroutines"},
+		&cli.DurationFlag{Name: "duration", Value: defaultBenchDuration, Usage: "how long to run the workload (`DURATION`: 30s, 2m)"},
 		&cli.Int64Flag{Name: "ops", Usage: "stop after `N` operations, if before --duration (0: no limit)"},
-		&cli.StringFlag{Name: "mem", Value: defaultBenchMem, Usage: "memory tier budget (e.g. 64MiB)"},
-		&cli.StringFlag{Name: "sync", Value: "always", Usage: "WAL fsync: always, interval or never"},
-		&cli.StringFlag{Name: "policy", Value: string(engine.PolicyWTinyLFU), Usage: "memory tier policy: wtinylfu, lru, lfu or random"},
+		&cli.StringFlag{Name: "mem", Value: defaultBenchMem, Usage: "memory tier budget `SIZE` (e.g. 64MiB)"},
+		&cli.StringFlag{Name: "sync", Value: "always", Usage: "WAL fsync `MODE`: always, interval or never"},
+		&cli.StringFlag{Name: "policy", Value: string(engine.PolicyWTinyLFU), Usage: "memory tier policy `P`: wtinylfu, lru, lfu or random"},
 		&cli.BoolFlag{Name: "load", Value: true, Usage: "load the records first (--load=false reuses a loaded DB)"},
-		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed"},
+		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed `N`"},
 		progressFlag(e), jsonFlag,
 	}
 }

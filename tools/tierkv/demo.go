@@ -34,11 +34,11 @@ func demoCommand(e *env) *cli.Command {
 			"data. The WAL is fsynced every 10ms (--sync interval).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Usage: "put the DB in `DIR` and keep it (default: a temporary directory, removed)"},
-			&cli.Uint64Flag{Name: "keys", Value: defaultDemoKeys, Usage: "records to load"},
-			&cli.IntFlag{Name: "value-size", Value: defaultDemoValueSize, Usage: "value size in bytes"},
-			&cli.StringFlag{Name: "mem", Value: defaultDemoMem, Usage: "memory tier budget"},
-			&cli.DurationFlag{Name: "duration", Value: defaultDemoDuration, Usage: "length of the skewed phase (the uniform one is half)"},
-			&cli.IntFlag{Name: "threads", Value: defaultBenchThreads, Usage: "client goroutines"},
+			&cli.Uint64Flag{Name: "keys", Value: defaultDemoKeys, Usage: "`N` records to load"},
+			&cli.IntFlag{Name: "value-size", Value: defaultDemoValueSize, Usage: "value size in `BYTES`"},
+			&cli.StringFlag{Name: "mem", Value: defaultDemoMem, Usage: "memory tier budget `SIZE`"},
+			&cli.DurationFlag{Name: "duration", Value: defaultDemoDuration, Usage: "`DURATION` of the skewed phase (the uniform one is half)"},
+			&cli.IntFlag{Name: "threads", Value: defaultBenchThreads, Usage: "`N` client goroutines"},
 			progressFlag(e),
 		},
 		Action: func(c *cli.Context) error {

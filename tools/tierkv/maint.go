@@ -30,8 +30,8 @@ func compactCommand(e *env) *cli.Command {
 		Usage:     "checkpoint, then compact the disk tier over [--start, --end)",
 		ArgsUsage: "DIR",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "start", Usage: "first key (inclusive); default: the first"},
-			&cli.StringFlag{Name: "end", Usage: "end key (exclusive); default: past the last"},
+			&cli.StringFlag{Name: "start", Usage: "first key `K` (inclusive); default: the first"},
+			&cli.StringFlag{Name: "end", Usage: "end key `K` (exclusive); default: past the last"},
 			progressFlag(e), jsonFlag,
 		}, codecFlags...),
 		Action: func(c *cli.Context) error {

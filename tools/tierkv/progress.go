@@ -11,7 +11,8 @@ import (
 // progressFlag turns the live progress output on stderr on or off; the
 // default is on when stderr is a terminal.
 func progressFlag(e *env) *cli.BoolFlag {
-	return &cli.BoolFlag{Name: "progress", Value: e.tty, Usage: "show live progress on stderr (default: when stderr is a terminal)"}
+	return &cli.BoolFlag{Name: "progress", Value: e.tty, DefaultText: "when stderr is a terminal",
+		Usage: "show live progress on stderr (--progress=false hides it)"}
 }
 
 // spin runs fn while a spinner with desc turns on w (if show), for work

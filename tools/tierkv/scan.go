@@ -20,8 +20,8 @@ func scanCommand(e *env) *cli.Command {
 			"not printable is Go-quoted. --json prints one JSON object per line.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "prefix", Usage: "only keys starting with `P`"},
-			&cli.StringFlag{Name: "start", Usage: "first key (inclusive)"},
-			&cli.StringFlag{Name: "end", Usage: "last key (exclusive)"},
+			&cli.StringFlag{Name: "start", Usage: "first key `K` (inclusive)"},
+			&cli.StringFlag{Name: "end", Usage: "end key `K` (exclusive)"},
 			&cli.IntFlag{Name: "limit", Usage: "print at most `N` keys (0: all)"},
 			&cli.BoolFlag{Name: "reverse", Aliases: []string{"r"}, Usage: "from the last key to the first"},
 			&cli.BoolFlag{Name: "keys-only", Aliases: []string{"k"}, Usage: "print keys only"},
