@@ -46,7 +46,12 @@
 // `go test ./fuzz/ -run TestSeedCorpus -update-corpus`). A campaign runs
 // one target at a time:
 //
-//	go test -run '^$' -fuzz '^FuzzEngine$' -fuzztime 30m -parallel 1 ./fuzz/
+//	go test -run '^$' -fuzz '^FuzzEngine$' -fuzztime 30m -fuzzminimizetime 5s -timeout 0 -parallel 1 ./fuzz/
+//
+// -timeout 0 lifts go test's default 10-minute limit, and a short
+// -fuzzminimizetime keeps the engine fuzzing instead of spending up to a
+// minute minimizing each new interesting input (an execution of
+// FuzzEngine opens Pebble several times, so minimization is costly).
 //
 // A crasher is written to testdata/fuzz/<Target>/; once the bug is fixed,
 // commit it there so that every later `go test` replays it.
