@@ -29,92 +29,104 @@ func checkValue(key, v []byte, seq uint64) error {
 // iteration at once (meant for -race) and checks every answer against what
 // was written, then the invariants.
 func TestConcurrentOps(t *testing.T) {
-	tr := newTier(t, &Options{BudgetBytes: 40 << 10, Shards: 8})
-	var seq atomic.Uint64
+	r := &concurrentRun{tr: newTier(t, &Options{BudgetBytes: 40 << 10, Shards: 8}), errc: make(chan error, 16)}
 	var wg sync.WaitGroup
-	var stop atomic.Bool
-	errc := make(chan error, 16)
-	report := func(err error) {
-		select {
-		case errc <- err:
-		default:
-		}
-	}
-	const keys, writerOps = 400, 4000
-	key := func(rng *rand.Rand) []byte { return fmt.Appendf(nil, "key%04d", rng.IntN(keys)) }
 	for w := range 2 {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(w), 1))
-			for range writerOps {
-				k := key(rng)
-				s := seq.Add(1)
-				tr.Put(k, valueFor(k, s), s, rng.IntN(10) == 0)
-			}
-		})
+		wg.Go(func() { r.writer(uint64(w)) })
+		wg.Go(func() { r.reader(uint64(w)) })
 	}
-	for r := range 2 {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(r), 2))
-			buf := make([]byte, 0, 64)
-			for !stop.Load() {
-				k := key(rng)
-				gen := tr.Generation(k)
-				v, s, tomb, ok := tr.Get(k, buf[:0])
-				if ok && !tomb {
-					if err := checkValue(k, v, s); err != nil {
-						report(err)
-					}
-				}
-				if !ok && rng.IntN(4) == 0 {
-					s := seq.Load() / 2 // an older version "from disk"
-					tr.Promote(k, valueFor(k, s), s, gen)
-				}
-			}
-		})
-	}
-	wg.Go(func() { // the engine's write-back loop
-		rng := rand.New(rand.NewPCG(3, 3))
-		for !stop.Load() {
-			if err := tr.Evict(func(b []Entry) error {
-				for _, e := range b {
-					if !e.Tombstone {
-						if err := checkValue(e.Key, e.Value, e.Seq); err != nil {
-							report(err)
-						}
-					}
-				}
-				return nil
-			}); err != nil {
-				report(err)
-			}
-			if rng.IntN(8) == 0 {
-				tr.MarkClean(tr.Dirty(seq.Load()))
-			}
-		}
-	})
-	wg.Go(func() { // snapshot readers
-		for !stop.Load() {
-			if err := scanSnapshot(tr.Snapshot()); err != nil {
-				report(err)
-			}
+	wg.Go(r.writeBackLoop)
+	wg.Go(func() {
+		for !r.stop.Load() {
+			r.report(scanSnapshot(r.tr.Snapshot()))
 		}
 	})
 	// Stop the readers once the writers are done.
-	for seq.Load() < 2*writerOps {
+	for r.seq.Load() < 2*concurrentWriterOps {
 		select {
-		case err := <-errc:
+		case err := <-r.errc:
 			t.Fatal(err)
 		default:
 		}
-		runtimeGosched()
+		runtime.Gosched()
 	}
-	stop.Store(true)
+	r.stop.Store(true)
 	wg.Wait()
-	close(errc)
-	for err := range errc {
+	close(r.errc)
+	for err := range r.errc {
 		t.Fatal(err)
 	}
-	checkInvariants(t, tr)
+	checkInvariants(t, r.tr)
+}
+
+const concurrentKeys, concurrentWriterOps = 400, 4000
+
+// concurrentRun is the shared state of TestConcurrentOps's goroutines.
+type concurrentRun struct {
+	tr   *Tier
+	seq  atomic.Uint64
+	stop atomic.Bool
+	errc chan error
+}
+
+func (r *concurrentRun) report(err error) {
+	if err == nil {
+		return
+	}
+	select {
+	case r.errc <- err:
+	default:
+	}
+}
+
+func concurrentKey(rng *rand.Rand) []byte {
+	return fmt.Appendf(nil, "key%04d", rng.IntN(concurrentKeys))
+}
+
+func (r *concurrentRun) writer(w uint64) {
+	rng := rand.New(rand.NewPCG(w, 1))
+	for range concurrentWriterOps {
+		k := concurrentKey(rng)
+		s := r.seq.Add(1)
+		r.tr.Put(k, valueFor(k, s), s, rng.IntN(10) == 0)
+	}
+}
+
+// reader does what the engine's Get does: look up, and on a miss read the
+// generation, "read the disk" (an older version) and promote.
+func (r *concurrentRun) reader(id uint64) {
+	rng := rand.New(rand.NewPCG(id, 2))
+	buf := make([]byte, 0, 64)
+	for !r.stop.Load() {
+		k := concurrentKey(rng)
+		v, s, tomb, ok := r.tr.Get(k, buf[:0])
+		if ok && !tomb {
+			r.report(checkValue(k, v, s))
+		}
+		if !ok && rng.IntN(4) == 0 {
+			gen := r.tr.Generation(k)
+			s := r.seq.Load() / 2
+			r.tr.Promote(k, valueFor(k, s), s, gen)
+		}
+	}
+}
+
+// writeBackLoop is the engine's write-back loop, with occasional checkpoints.
+func (r *concurrentRun) writeBackLoop() {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for !r.stop.Load() {
+		r.report(r.tr.Evict(func(b []Entry) error {
+			for _, e := range b {
+				if !e.Tombstone {
+					r.report(checkValue(e.Key, e.Value, e.Seq))
+				}
+			}
+			return nil
+		}))
+		if rng.IntN(8) == 0 {
+			r.tr.MarkClean(r.tr.Dirty(r.seq.Load()))
+		}
+	}
 }
 
 // scanSnapshot walks a snapshot forwards and backwards, checking order and values.
@@ -224,5 +236,3 @@ func residentSorted(tr *Tier) []snapKey {
 	})
 	return out
 }
-
-func runtimeGosched() { runtime.Gosched() }

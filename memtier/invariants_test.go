@@ -32,6 +32,9 @@ func invariantError(tr *Tier) error {
 			}
 			continue
 		}
+		if err := checkRecord(tr, id, e, st); err != nil {
+			return err
+		}
 		n++
 		bytes += e.charge()
 		if e.dirty() {
@@ -39,50 +42,15 @@ func invariantError(tr *Tier) error {
 		}
 		if st&statePending != 0 {
 			pending++
-			if st&stateInPolicy != 0 {
-				return fmt.Errorf("id %d both pending and in policy", id)
-			}
-			if !e.dirty() {
-				return fmt.Errorf("id %d pending but clean", id)
-			}
-			if st&stateQueued == 0 {
-				return fmt.Errorf("id %d pending but not queued", id)
-			}
 		}
 		if st&stateInPolicy != 0 {
 			polN++
 			polCost += e.charge()
 		}
-		if st&(statePending|stateInPolicy) == 0 {
-			return fmt.Errorf("id %d resident but neither pending nor in policy", id)
-		}
-		k := e.key()
-		h := tr.hash(k)
-		if gotID, got := tr.shardOf(h).find(&tr.recs, h, k); got != e || gotID != id {
-			return fmt.Errorf("point index has id %d (%p) for id %d (%p)", gotID, got, id, e)
-		}
-		if got, ok := tr.tree.Get(e); !ok || got != e {
-			return fmt.Errorf("ordered index lacks id %d", id)
-		}
 	}
-	mapN := 0
-	for i := range tr.shards {
-		sh := &tr.shards[i]
-		live, dead := 0, 0
-		tab := sh.tab.Load()
-		for j := range tab.slots {
-			switch tab.slots[j].Load() {
-			case slotEmpty:
-			case slotDeleted:
-				dead++
-			default:
-				live++
-			}
-		}
-		if live != sh.used || dead != sh.dead || (live+dead)*4 > len(tab.slots)*3 {
-			return fmt.Errorf("shard %d: %d live / %d deleted slots of %d, counters %d / %d", i, live, dead, len(tab.slots), sh.used, sh.dead)
-		}
-		mapN += live
+	mapN, err := countSlots(tr)
+	if err != nil {
+		return err
 	}
 	switch {
 	case n != tr.entries || int64(mapN) != n || int64(tr.tree.Len()) != n:
@@ -99,4 +67,52 @@ func invariantError(tr *Tier) error {
 		return fmt.Errorf("policy cost %d over budget %d", tr.pol.Cost(), tr.opts.BudgetBytes)
 	}
 	return nil
+}
+
+// checkRecord checks one resident id's state against its record and indexes.
+func checkRecord(tr *Tier, id policy.ID, e *entry, st uint8) error {
+	switch {
+	case st&statePending != 0 && st&stateInPolicy != 0:
+		return fmt.Errorf("id %d both pending and in policy", id)
+	case st&statePending != 0 && !e.dirty():
+		return fmt.Errorf("id %d pending but clean", id)
+	case st&statePending != 0 && st&stateQueued == 0:
+		return fmt.Errorf("id %d pending but not queued", id)
+	case st&(statePending|stateInPolicy) == 0:
+		return fmt.Errorf("id %d resident but neither pending nor in policy", id)
+	}
+	k := e.key()
+	h := tr.hash(k)
+	if gotID, got := tr.shardOf(h).find(&tr.recs, h, k); got != e || gotID != id {
+		return fmt.Errorf("point index has id %d (%p) for id %d (%p)", gotID, got, id, e)
+	}
+	if got, ok := tr.tree.Get(e); !ok || got != e {
+		return fmt.Errorf("ordered index lacks id %d", id)
+	}
+	return nil
+}
+
+// countSlots checks every shard's slot counters and load, and returns the
+// number of live slots.
+func countSlots(tr *Tier) (int, error) {
+	total := 0
+	for i := range tr.shards {
+		sh := &tr.shards[i]
+		live, dead := 0, 0
+		tab := sh.tab.Load()
+		for j := range tab.slots {
+			switch tab.slots[j].Load() {
+			case slotEmpty:
+			case slotDeleted:
+				dead++
+			default:
+				live++
+			}
+		}
+		if live != sh.used || dead != sh.dead || (live+dead)*4 > len(tab.slots)*maxLoad4 {
+			return 0, fmt.Errorf("shard %d: %d live / %d deleted slots of %d, counters %d / %d", i, live, dead, len(tab.slots), sh.used, sh.dead)
+		}
+		total += live
+	}
+	return total, nil
 }
