@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"sort"
 	"testing"
 
@@ -373,5 +375,38 @@ func TestOptionsValidate(t *testing.T) {
 	}
 	if d := DefaultOptions(); d.BlockCacheBytes != DefaultBlockCacheBytes || d.BloomBitsPerKey != DefaultBloomBitsPerKey {
 		t.Fatalf("DefaultOptions = %+v", d)
+	}
+}
+
+// TestReadOnlyAfterCrashWritesNothing opens read-only a store left by a
+// crash (unflushed commits lost, an automatic flush possibly half done):
+// Pebble must not clean up or recover anything on disk.
+func TestReadOnlyAfterCrashWritesNothing(t *testing.T) {
+	fs := vfs.NewCrashableMem()
+	s := openMem(t, fs, &Options{MemTableBytes: 64 << 10})
+	for i := range 40 {
+		if err := writeBatch(t, s, fmt.Sprintf("k%02d-", i), uint64(i+1)); err != nil {
+			t.Fatalf("Commit: %v", err)
+		}
+		if i == 10 {
+			if err := s.Flush(); err != nil {
+				t.Fatalf("Flush: %v", err)
+			}
+		}
+	}
+	crashed := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 50, RNG: rand.New(rand.NewPCG(7, 7))})
+	_ = s.Close()
+	before := snapshotFS(t, crashed, "disk")
+	ro := openMem(t, crashed, &Options{ReadOnly: true})
+	if w := ro.Watermark(); w < 11 {
+		t.Fatalf("Watermark = %d, want >= 11 (the flushed batches)", w)
+	}
+	checkGet(t, ro, []byte("k10-049"), &version{value: []byte("k10-"), seq: 11})
+	if err := ro.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	after := snapshotFS(t, crashed, "disk")
+	if !maps.Equal(before, after) {
+		t.Fatalf("read-only open after a crash changed the directory: %d files before, %d after", len(before), len(after))
 	}
 }
