@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tierkv/tierkv/engine"
+	"github.com/tierkv/tierkv/wal"
 )
 
 // walDB creates a DB whose single WAL segment holds n one-put records
@@ -170,4 +171,47 @@ func TestVerifyDiskDamage(t *testing.T) {
 func TestVerifyUsage(t *testing.T) {
 	runCLI(t, "", "verify").expect(t, 2, nil, []string{"usage: tierkv verify DIR"})
 	runCLI(t, "", "verify", filepath.Join(t.TempDir(), "x")).expect(t, 1, nil, []string{"no such directory"})
+}
+
+// TestWALRepairDropsLaterSegments damages the first of several segments:
+// repair must drop every later segment, back all of them up, and the DB
+// must open afterwards.
+func TestWALRepairDropsLaterSegments(t *testing.T) {
+	// A DB that crashed with records in several segments above the
+	// watermark: written with the wal package after a clean close.
+	dir := newDB(t, "k0", "v")
+	l, err := wal.Open(filepath.Join(dir, "wal"), &wal.Options{SegmentBytes: 100, FirstSeq: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		if _, err := l.Append([]wal.Op{{Kind: wal.OpPut, Key: []byte{'k', byte('a' + i)}, Value: []byte("value")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segs, err := segmentFiles(dir)
+	if err != nil || len(segs) < 3 {
+		t.Fatalf("segments %v, %v: want at least 3", segs, err)
+	}
+	r := runCLI(t, "", "wal", "dump", dir)
+	r.expect(t, 0, []string{"seq 9 "}, nil)
+	runCLI(t, "", "get", dir, "kh").expect(t, 0, []string{"value"}, nil)
+	patchFile(t, segs[0], 30, []byte{0xff, 0xfe})
+	r = runCLI(t, "", "wal", "repair", dir)
+	r.expect(t, 0, []string{filepath.Base(segs[0]) + " offset 0", "damage", filepath.Base(segs[len(segs)-1]), "the DB opens"}, nil)
+	backups, _ := filepath.Glob(filepath.Join(dir, "wal-backup-*", "*.log"))
+	if len(backups) != len(segs) {
+		t.Fatalf("backed up %d segments, want %d: %v", len(backups), len(segs), backups)
+	}
+	if left, _ := segmentFiles(dir); len(left) > 1 {
+		t.Fatalf("segments left after repair: %v", left)
+	}
+	runCLI(t, "", "verify", dir).expect(t, 0, []string{"ok: no damage found"}, nil)
+	// The records after the damage were never checkpointed: they are lost,
+	// the checkpointed key is not.
+	runCLI(t, "", "get", dir, "kh").expect(t, 1, nil, []string{"not found"})
+	runCLI(t, "", "get", dir, "k0").expect(t, 0, []string{"v"}, nil)
 }
