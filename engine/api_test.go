@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
@@ -171,6 +172,24 @@ func TestSecondOpenOnDiskIsLocked(t *testing.T) {
 	defer db.Close()
 	if _, err := engine.Open(dir, nil); !errors.Is(err, engine.ErrLocked) {
 		t.Fatalf("second open: got %v, want ErrLocked", err)
+	}
+	if _, err := engine.Open(dir+"/./", nil); !errors.Is(err, engine.ErrLocked) {
+		t.Fatalf("second open under another spelling: got %v, want ErrLocked", err)
+	}
+}
+
+func TestStatsAfterClose(t *testing.T) {
+	db, err := engine.Open("db", &engine.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Put([]byte("k"), []byte("v"))
+	_, _ = db.Get([]byte("k"))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s := db.Stats(); s.Gets != 1 || s.MemTierHits != 1 {
+		t.Fatalf("stats after close: %+v", s)
 	}
 }
 
@@ -349,4 +368,51 @@ func TestNoGoroutineLeak(t *testing.T) {
 func firstLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
+
+// TestLargeValues writes values larger than the memory tier may admit (and
+// one compressible): they go straight to write-back and read back intact,
+// also after a reopen.
+func TestLargeValues(t *testing.T) {
+	fs := vfs.NewMem()
+	opts := &engine.Options{FS: fs, MemTierBytes: 1 << 20}
+	db, err := engine.Open("db", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 4<<20)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range big {
+		big[i] = byte(rng.Uint32()) // incompressible
+	}
+	vals := map[string][]byte{
+		"big":          big,
+		"compressible": bytes.Repeat([]byte("tierkv "), 20000),
+		"small":        []byte("s"),
+	}
+	for k, v := range vals {
+		if err := db.Put([]byte(k), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		for k, v := range vals {
+			got, err := db.Get([]byte(k))
+			if err != nil || !bytes.Equal(got, v) {
+				t.Fatalf("%s: %s: got %d bytes (%v), want %d", when, k, len(got), err, len(v))
+			}
+		}
+		if s := db.Stats(); s.MemTierBytes > 2<<20 {
+			t.Fatalf("%s: memory tier holds %d bytes with a 1 MiB budget", when, s.MemTierBytes)
+		}
+	}
+	check("before reopen")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = engine.Open("db", opts); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	check("after reopen")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -57,6 +58,7 @@ type DB struct {
 	// amortize the sync, few enough that the overshoot stays within about
 	// 1/16 of the budget.
 	evictBatch int64
+	largeEntry int64 // a write at least this large is written back at once
 
 	published    publishTracker
 	fatal        atomic.Pointer[error]
@@ -82,8 +84,18 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
+	if o.FS == vfs.Default {
+		// One spelling per directory: the lock's same-process check
+		// compares path strings ("db" and "./db" must collide).
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("tierkv: %s: %w", dir, err)
+		}
+		dir = abs
+	}
 	db := &DB{dir: dir, opts: o, iters: map[*Iterator]struct{}{}}
 	db.evictBatch = min(max(o.MemTierBytes/16/evictEntryEstimate, 1), maxEvictBatch)
+	db.largeEntry = max(o.MemTierBytes/16, 1)
 	if err := db.lockDir(); err != nil {
 		return nil, err
 	}

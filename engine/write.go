@@ -72,17 +72,21 @@ func (db *DB) apply(ops []wal.Op) error {
 		}
 		return db.fail(fmt.Errorf("WAL append: %w", err))
 	}
+	large := false
 	db.commitMu.RLock()
 	for i := range ops {
 		op := &ops[i]
 		db.mem.Put(op.Key, op.Value, seq, op.Kind == wal.OpDelete)
+		large = large || int64(len(op.Key)+len(op.Value)) >= db.largeEntry
 	}
 	db.commitMu.RUnlock()
 	db.published.publish(seq)
 	db.stats.writes.Add(uint64(len(ops)))
 	db.stats.putLatency.record(time.Since(start))
 
-	if db.mem.PendingWriteBack() >= db.evictBatch {
+	if pending := db.mem.PendingWriteBack(); pending >= db.evictBatch || (large && pending > 0) {
+		// A large entry is written back at once rather than let sit in a
+		// batch: it alone would push the tier far over its budget.
 		// The write is logged per its sync mode and published, so it is
 		// acknowledged whatever happens here: a failed write-back makes the
 		// DB read-only (fail) and the next write reports it.
