@@ -36,10 +36,10 @@ func report(w io.Writer, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(w, "tierkv: %s\nRun '%s --help' for usage.\n", strings.TrimPrefix(ue.err.Error(), "tierkv: "), ue.cmd)
+		fmt.Fprintf(w, "tierkv: %s\nRun '%s --help' for usage.\n", strings.TrimPrefix(oneLine(ue.err.Error()), "tierkv: "), ue.cmd)
 		return exitUsage
 	}
-	msg := err.Error()
+	msg := oneLine(err.Error())
 	if !strings.HasPrefix(msg, "tierkv: ") {
 		msg = "tierkv: " + msg
 	}

@@ -43,8 +43,7 @@ func inspectCommand(e *env) *cli.Command {
 				rep.print(e.stdout)
 			}
 			if err == nil && rep.Damage != "" {
-				return withHint(fmt.Errorf("%s is damaged: %s", a[0], rep.Damage),
-					"`tierkv verify %s` lists every problem; `tierkv wal repair %s` fixes a damaged WAL", a[0], a[0])
+				return explainOpen(a[0], rep.damageErr)
 			}
 			return err
 		},
@@ -52,10 +51,11 @@ func inspectCommand(e *env) *cli.Command {
 }
 
 type inspectReport struct {
-	Dir        string        `json:"dir"`
-	Complete   bool          `json:"complete"` // false: a file-level view only
-	InUseBy    string        `json:"in_use_by,omitempty"`
-	Damage     string        `json:"damage,omitempty"`
+	Dir        string `json:"dir"`
+	Complete   bool   `json:"complete"` // false: a file-level view only
+	InUseBy    string `json:"in_use_by,omitempty"`
+	Damage     string `json:"damage,omitempty"`
+	damageErr  error
 	LastSeq    uint64        `json:"last_seq"`
 	DurableSeq uint64        `json:"durable_seq"`
 	Mem        memReport     `json:"memory_tier"`
@@ -113,7 +113,7 @@ func inspect(dir string) (*inspectReport, error) {
 		rep.InUseBy = lockHolder(dir)
 		return rep, nil
 	case errors.Is(err, engine.ErrCorruption):
-		rep.Damage = err.Error()
+		rep.Damage, rep.damageErr = oneLine(err.Error()), err
 		return rep, nil
 	case err != nil:
 		return nil, explainOpen(dir, err)
@@ -211,7 +211,7 @@ func (r *inspectReport) print(w io.Writer) {
 	case r.InUseBy != "":
 		p.line("state", "in use: %s; file-level view (the LSM levels, watermark and memory tier need the lock)", r.InUseBy)
 	case r.Damage != "":
-		p.line("state", "DAMAGED: %s; file-level view", r.Damage)
+		p.line("state", "DAMAGED (details below); file-level view")
 	default:
 		p.line("state", "not in use; opened read-only, nothing changed")
 		p.line("sequence", "last %d (WAL), durable %d (disk-tier watermark): %d to replay at open",

@@ -85,7 +85,7 @@ func TestInspectDamaged(t *testing.T) {
 	dir, seg := walDB(t, 3)
 	patchFile(t, seg, recordSize+30, []byte{0xff})
 	r := runCLI(t, "", "inspect", dir)
-	r.expect(t, 1, []string{"DAMAGED", "offset 36"}, []string{"is damaged", "tierkv verify"})
+	r.expect(t, 1, []string{"DAMAGED", "WAL:          1 segments"}, []string{"corruption", "offset 36", "tierkv verify", "wal repair"})
 }
 
 func TestInspectLostTail(t *testing.T) {

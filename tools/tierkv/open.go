@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/tierkv/tierkv/engine"
+	"github.com/tierkv/tierkv/wal"
 )
 
 // The DB directory layout (see docs/ARCHITECTURE.md).
@@ -65,9 +67,12 @@ func explainOpen(dir string, err error) error {
 			"stop that process first; `tierkv inspect %s` and `tierkv wal dump %s` work while it runs", dir, dir)
 	case errors.Is(err, engine.ErrNotExist):
 		return withHint(err, "check the path; a tierkv DB directory holds LOCK, wal/ and disk/")
+	case errors.Is(err, wal.ErrCorruption):
+		return withHint(err, "`tierkv verify %s` lists every problem; `tierkv wal repair %s` "+
+			"recovers up to the last good WAL record (and backs up the rest)", dir, dir)
 	case errors.Is(err, engine.ErrCorruption):
-		return withHint(err, "run `tierkv verify %s` to list every problem; if the WAL is damaged, "+
-			"`tierkv wal repair %s` recovers up to the last good record", dir, dir)
+		return withHint(err, "`tierkv verify %s` lists every problem; damaged disk-tier files "+
+			"cannot be repaired in place: restore the DB from a backup", dir)
 	case errors.Is(err, engine.ErrInvalidOptions):
 		return &usageError{cmd: "tierkv", err: err}
 	}
@@ -111,4 +116,16 @@ func trimNL(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// oneLine flattens an error message to one line: Pebble's errors carry
+// extra lines ("<corruption detail carrier>") that say nothing to a user.
+func oneLine(msg string) string {
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "<") {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -144,7 +144,7 @@ func (v *verification) checkDisk(dir string) {
 }
 
 func (v *verification) add(file string, off int64, err error, damage bool) {
-	v.Problems = append(v.Problems, problem{File: file, Offset: off, Reason: err.Error(), Damage: damage})
+	v.Problems = append(v.Problems, problem{File: file, Offset: off, Reason: oneLine(err.Error()), Damage: damage})
 }
 
 // addDisk records a disk-tier error, with the file and offset that a

@@ -166,6 +166,11 @@ func TestVerifyDiskDamage(t *testing.T) {
 	patchFile(t, biggest, 200, []byte("damage!"))
 	r := runCLI(t, "", "verify", dir)
 	r.expect(t, 1, []string{"DAMAGE: ", filepath.Base(biggest)}, []string{"damage found"})
+	r = runCLI(t, "", "scan", dir, "--keys-only")
+	r.expect(t, 1, nil, []string{"corruption", filepath.Base(biggest), "restore the DB from a backup"})
+	if strings.Contains(r.stderr, "<") {
+		t.Errorf("Pebble's detail lines leaked into the message:\n%s", r.stderr)
+	}
 }
 
 func TestVerifyUsage(t *testing.T) {
