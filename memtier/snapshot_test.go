@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -133,5 +134,32 @@ func TestSnapshotIsolation(t *testing.T) {
 	snap.Close()
 	if snap.NewCursor(nil, nil).First() {
 		t.Fatal("cursor on a closed snapshot is positioned")
+	}
+}
+
+func TestCursorCompressedValues(t *testing.T) {
+	tr := newTier(t, &Options{CompressMinBytes: 16})
+	want := map[string]string{}
+	for i := range 20 {
+		k := fmt.Sprintf("k%02d", i)
+		want[k] = strings.Repeat(k, 20+i)
+		tr.Put([]byte(k), []byte(want[k]), uint64(i+1), false)
+	}
+	if st := tr.Stats(); st.Bytes >= int64(20*EntryOverhead+len(want)*50) {
+		t.Fatalf("values were not compressed: %d bytes charged", st.Bytes)
+	}
+	s := tr.Snapshot()
+	defer s.Close()
+	c := s.NewCursor(nil, nil)
+	n := 0
+	for ok := c.Last(); ok; ok = c.Prev() {
+		e := c.Entry()
+		if string(e.Value) != want[string(e.Key)] {
+			t.Fatalf("%s: value of %d bytes differs", e.Key, len(e.Value))
+		}
+		n++
+	}
+	if n != 20 {
+		t.Fatalf("%d entries", n)
 	}
 }

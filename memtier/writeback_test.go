@@ -263,3 +263,30 @@ func TestEvictPanicKeepsEntriesQueued(t *testing.T) {
 		t.Fatalf("after a panicking write-back: err %v, wrote %d, want 3", err, n)
 	}
 }
+
+// TestPromoteAfterWriteBackRace is the race the generation guards against:
+// a reader misses, reads an old version from disk, and meanwhile a newer
+// dirty version is written back and evicted. The old version must not be
+// promoted over it.
+func TestPromoteAfterWriteBackRace(t *testing.T) {
+	tr := smallTier(t, 2, 8)
+	key := []byte("key")
+	gen := tr.Generation(key) // the reader's miss, before its disk read
+	tr.Put(key, []byte("v2"), 2, false)
+	for i := range 4 { // push key out as a dirty victim
+		tr.Put(fmt.Appendf(nil, "other%d", i), []byte("x"), uint64(10+i), false)
+	}
+	if err := tr.Evict(func([]Entry) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok := get(tr, "key"); ok {
+		t.Fatal("key still resident; the test did not evict it")
+	}
+	if tr.Promote(key, []byte("v1"), 1, gen) {
+		t.Fatal("an old version read before the write-back was promoted")
+	}
+	// A fresh miss promotes what the disk now holds.
+	if !tr.Promote(key, []byte("v2"), 2, tr.Generation(key)) {
+		t.Fatal("promotion with a current generation refused")
+	}
+}
