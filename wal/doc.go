@@ -72,5 +72,11 @@
 // short lock, take a sequence number and copy the record into the pending
 // group. A single flusher goroutine writes a whole group with one write (per
 // segment) and, as the sync mode says, one fsync, while the next group
-// fills up; then it wakes every appender of the group at once.
+// fills up; then it wakes every appender of the group at once. Under a
+// steady load of N synced appenders, groups settle at about N/2 records:
+// half of the appenders wait for the fsync in flight while the other half
+// fills the next group. (Yielding to the woken appenders so that all N
+// share one fsync was tried: it doubles records per fsync but serializes
+// the appenders' CPU work with the fsync instead of overlapping them, and
+// measured slower on our loaded 2-core machines.)
 package wal

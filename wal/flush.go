@@ -2,7 +2,6 @@ package wal
 
 import (
 	"fmt"
-	"runtime"
 	"time"
 )
 
@@ -150,7 +149,6 @@ func (l *Log) flushLoop() {
 	defer close(l.done)
 	var timer *time.Timer
 	var tick <-chan time.Time
-	released := 0 // appenders woken by the last group
 	for {
 		syncNow := false
 		select {
@@ -160,15 +158,10 @@ func (l *Log) flushLoop() {
 		case <-l.quit:
 			return
 		}
-		l.awaitReleased(released)
 		l.mu.Lock()
 		g := l.pending
 		l.pending = nil
 		l.mu.Unlock()
-		released = 0
-		if g != nil {
-			released = g.records
-		}
 		l.flush(g, syncNow)
 		if l.opts.Sync == SyncInterval && tick == nil && l.fileSynced < l.fileOff {
 			if timer == nil {
@@ -178,30 +171,6 @@ func (l *Log) flushLoop() {
 			}
 			tick = timer.C
 		}
-	}
-}
-
-// awaitReleased yields while the appenders woken by the last group are
-// still coming back. They are runnable and about to append again; letting
-// them run first puts them in this group instead of the next, so that
-// they share one fsync rather than splitting into two alternating
-// half-groups, each waiting for the other's fsync. A few yields cost
-// microseconds; an fsync costs hundreds of them.
-func (l *Log) awaitReleased(released int) {
-	for range 4 {
-		if released <= 1 {
-			return
-		}
-		l.mu.Lock()
-		queued := 0
-		if l.pending != nil {
-			queued = l.pending.records
-		}
-		l.mu.Unlock()
-		if queued >= released {
-			return
-		}
-		runtime.Gosched()
 	}
 }
 
