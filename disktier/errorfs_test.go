@@ -168,3 +168,75 @@ func TestCommitsAfterFailureDoNotHang(t *testing.T) {
 	}
 	_ = within(t, "Close", s.Close)
 }
+
+// TestOpenOnFailingDisk: creating a store on a disk that fails writes
+// returns an error (no hang, no process exit).
+func TestOpenOnFailingDisk(t *testing.T) {
+	cases := []struct {
+		name string
+		hit  func(op errorfs.Op) bool
+	}{
+		{"all-writes", func(op errorfs.Op) bool { return op.Kind.ReadOrWrite() == errorfs.OpIsWrite }},
+		{"manifest-syncs", func(op errorfs.Op) bool { return isSync(op.Kind) && strings.Contains(op.Path, "MANIFEST") }},
+		{"mkdir", func(op errorfs.Op) bool { return op.Kind == errorfs.OpMkdirAll }},
+	}
+	for _, c := range cases {
+		t.Run("fault="+c.name, func(t *testing.T) {
+			fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+				if c.hit(op) {
+					return errorfs.ErrInjected
+				}
+				return nil
+			}))
+			err := within(t, "Open", func() error {
+				s, err := Open("disk", &Options{FS: fs})
+				if err == nil {
+					_ = s.Close()
+				}
+				return err
+			})
+			if !errors.Is(err, errorfs.ErrInjected) && !errors.Is(err, ErrBackground) {
+				t.Fatalf("Open on a failing disk = %v, want the injected error", err)
+			}
+		})
+	}
+}
+
+// TestReadErrors: an I/O error reading an sstable fails the Get or the
+// iteration with an error (not ErrCorruption: the data is not known to be
+// damaged), and the store keeps working once reads succeed again.
+func TestReadErrors(t *testing.T) {
+	var on atomic.Bool
+	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if on.Load() && op.Kind.ReadOrWrite() == errorfs.OpIsRead && strings.HasSuffix(op.Path, ".sst") {
+			return errorfs.ErrInjected
+		}
+		return nil
+	}))
+	s := openMem(t, fs, &Options{BlockCacheBytes: 1}) // no cache: every Get reads
+	defer s.Close()
+	if err := writeBatch(t, s, "k", 1); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	on.Store(true)
+	_, _, _, ok, err := s.Get([]byte("k007"), nil)
+	if err == nil || ok || errors.Is(err, ErrCorruption) {
+		t.Fatalf("Get on a failing read = ok %v, %v; want a non-corruption error", ok, err)
+	}
+	it, err := s.NewIter(nil, nil)
+	if err != nil {
+		t.Fatalf("NewIter: %v", err)
+	}
+	if it.First() {
+		t.Fatalf("iterator positioned despite read errors")
+	}
+	if err := it.Error(); err == nil || errors.Is(err, ErrCorruption) {
+		t.Fatalf("iterator error = %v, want a non-corruption error", err)
+	}
+	_ = it.Close()
+	on.Store(false)
+	checkGet(t, s, []byte("k007"), &version{value: []byte("k"), seq: 1})
+}
