@@ -23,7 +23,7 @@ type lfu struct {
 }
 
 func newLFU(opts Options) *lfu {
-	p := &lfu{capacity: opts.Capacity, sketch: newSketch(opts.ExpectedEntries, !opts.NoDoorkeeper)}
+	p := &lfu{capacity: opts.Capacity, sketch: newSketch(opts.ExpectedEntries, opts.Doorkeeper)}
 	for i := range p.buckets {
 		p.buckets[i] = newList()
 	}
@@ -113,18 +113,32 @@ func (p *lfu) lowest() ID {
 }
 
 // evict removes lowest-count entries until the cost fits. The entry just
-// inserted (fresh) goes last among its equals, so that a new key is not its
-// own victim merely because it is new; it can still lose to a higher count.
+// inserted (fresh) is spared while anything else is resident, as in classic
+// LFU, where the newcomer replaces the least frequent entry: otherwise a new
+// key, whose count is low because it is new, would be its own victim.
 func (p *lfu) evict(victims []ID, fresh ID) []ID {
 	for p.cost > p.capacity && p.n > 0 {
 		v := p.lowest()
-		if v == fresh && p.buckets[p.minCount].len > 1 {
-			v = p.links[v].prev
+		if v == fresh && p.n > 1 {
+			v = p.nextLowest(fresh)
 		}
 		p.Remove(v)
 		victims = append(victims, v)
 	}
 	return victims
+}
+
+// nextLowest returns the lowest entry other than skip (which is the lowest).
+func (p *lfu) nextLowest(skip ID) ID {
+	if prev := p.links[skip].prev; prev != nilID {
+		return prev
+	}
+	for c := p.minCount + 1; c <= lfuMaxCount; c++ {
+		if p.buckets[c].len > 0 {
+			return p.buckets[c].tail
+		}
+	}
+	return skip
 }
 
 // age halves every count once per sketch period.

@@ -55,10 +55,12 @@ func (s *sketch) resize(expected int, doorkeeper bool) {
 	}
 }
 
-// ensure grows the sketch when the cache holds more entries than it was
-// sized for (byte-weighted caches learn their entry count as they fill).
+// ensure grows the sketch when the cache holds clearly more entries than it
+// was sized for (byte-weighted caches learn their entry count as they fill).
+// The slack keeps a cache sized exactly, which holds one entry too many
+// between an insert and its eviction, from resizing (and forgetting).
 func (s *sketch) ensure(entries int) {
-	if entries > s.expected {
+	if entries > s.expected+s.expected/4+1 {
 		s.resize(max(entries, 2*s.expected), s.door != nil)
 	}
 }

@@ -1,0 +1,138 @@
+package policy
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// recencyTrace: every key is read twice, the second time shortly after the
+// first (at most a fifth of the capacity later), then never again. Only a
+// large window catches the second reads; frequency is useless.
+func recencyTrace(n, capacity int, r *rand.Rand) []uint64 {
+	out := make([]uint64, 0, 2*n)
+	pending := map[int][]uint64{}
+	for i := 0; len(out) < 2*n; i++ {
+		out = append(out, pending[i]...)
+		delete(pending, i)
+		if i < n {
+			out = append(out, uint64(i))
+			due := i + 1 + r.IntN(capacity/5)
+			pending[due] = append(pending[due], uint64(i))
+		}
+	}
+	return out
+}
+
+// frequencyTrace: half of the requests read a stable hot set of 80% of
+// the capacity, uniformly; the other half read keys never seen again. The
+// hot set fits only if the window is small: frequency is what matters, and
+// a large window holds one-hit wonders.
+func frequencyTrace(n, capacity int, r *rand.Rand) []uint64 {
+	out := make([]uint64, n)
+	for i := range out {
+		if i%2 == 0 {
+			out[i] = uint64(r.IntN(capacity * 4 / 5))
+		} else {
+			out[i] = 1<<40 + uint64(i)
+		}
+	}
+	return out
+}
+
+func TestWindowAdapts(t *testing.T) {
+	const capacity = 500
+	for _, tc := range []struct {
+		name      string
+		startPct  float64
+		trace     func(*rand.Rand) []uint64
+		wantAbove float64 // the final window share must be above (percent)...
+		wantBelow float64 // ...and below
+	}{
+		{"recency-heavy/start=1%", 1, func(r *rand.Rand) []uint64 { return recencyTrace(150_000, capacity, r) }, 20, 100},
+		{"frequency-heavy/start=50%", 50, func(r *rand.Rand) []uint64 { return frequencyTrace(300_000, capacity, r) }, 0, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			trace := tc.trace(rand.New(rand.NewPCG(1, 2)))
+			adaptive := mustNew(t, KindWTinyLFU, Options{Capacity: capacity, ExpectedEntries: capacity, WindowPercent: tc.startPct})
+			fixed := mustNew(t, KindWTinyLFU, Options{Capacity: capacity, ExpectedEntries: capacity, WindowPercent: tc.startPct, FixedWindow: true})
+			ha, hf := newHarness(adaptive), newHarness(fixed)
+			for _, k := range trace {
+				ha.get(k)
+				hf.get(k)
+			}
+			share := 100 * float64(adaptive.(*wtinylfu).windowMax) / capacity
+			if share <= tc.wantAbove || share >= tc.wantBelow {
+				t.Fatalf("window ended at %.1f%% of the capacity, want in (%v, %v)", share, tc.wantAbove, tc.wantBelow)
+			}
+			ra, rf := ratio(ha), ratio(hf)
+			t.Logf("window %.1f%%; hit ratio adaptive %.2f%%, fixed at %v%% %.2f%%", share, ra, tc.startPct, rf)
+			if ra <= rf {
+				t.Fatalf("adapting did not pay: %.2f%% <= %.2f%% with the fixed window", ra, rf)
+			}
+		})
+	}
+}
+
+func ratio(h *harness) float64 { return 100 * float64(h.hits) / float64(h.requests) }
+
+func TestWTinyLFUScanResistance(t *testing.T) {
+	// A hot set that fits, interleaved with a long scan of new keys: LRU
+	// loses the hot set to the scan, W-TinyLFU and LFU keep it.
+	const capacity = 200
+	hits := map[Kind]float64{}
+	for _, kind := range Kinds() {
+		h := newHarness(mustNew(t, kind, Options{Capacity: capacity, ExpectedEntries: capacity}))
+		scan := uint64(1 << 20)
+		for range 200 {
+			for k := range uint64(capacity / 2) {
+				h.get(k)
+			}
+			for range capacity {
+				h.get(scan)
+				scan++
+			}
+		}
+		hits[kind] = ratio(h)
+	}
+	t.Logf("hit ratios: %v", hits)
+	for _, kind := range []Kind{KindWTinyLFU, KindLFU} {
+		if hits[kind] < hits[KindLRU]+20 {
+			t.Errorf("%s %.2f%% does not beat LRU %.2f%% by 20 points on a scan", kind, hits[kind], hits[KindLRU])
+		}
+	}
+}
+
+func TestClimberDirection(t *testing.T) {
+	c := newClimber(1000, 100)
+	step := func(hits int) int64 {
+		for i := range 100 {
+			if i < hits {
+				c.hit()
+			} else {
+				c.miss()
+			}
+		}
+		d, ok := c.adjustment()
+		if !ok {
+			t.Fatal("no adjustment after a full sample")
+		}
+		return d
+	}
+	for i, tc := range []struct {
+		hits     int
+		wantSign int
+	}{
+		{50, -1}, // the first sample improves on nothing: the initial step (shrink)
+		{52, -1}, // better: keep going
+		{40, +1}, // worse: turn around
+		{41, +1}, // better: keep going
+	} {
+		t.Run(fmt.Sprintf("sample=%d", i), func(t *testing.T) {
+			d := step(tc.hits)
+			if (d > 0 && tc.wantSign < 0) || (d < 0 && tc.wantSign > 0) || d == 0 {
+				t.Fatalf("adjustment %d, want sign %d", d, tc.wantSign)
+			}
+		})
+	}
+}
