@@ -16,8 +16,8 @@ const (
 	// DefaultBloomBitsPerKey is the default number of bloom filter bits per
 	// key, used on every level.
 	DefaultBloomBitsPerKey = 10
-	// DefaultL0CompactionThreshold is the default number of L0 read
-	// amplification that triggers an L0 compaction.
+	// DefaultL0CompactionThreshold is the default L0 read amplification
+	// (sublevels) at which Pebble starts an L0 compaction.
 	DefaultL0CompactionThreshold = 4
 	// DefaultL0StopWritesThreshold is the default number of L0 sublevels at
 	// which commits wait for compactions to catch up.
@@ -48,7 +48,8 @@ type Options struct {
 	// BloomBitsPerKey is the bloom filter size on every level. Default
 	// DefaultBloomBitsPerKey.
 	BloomBitsPerKey int
-	// L0CompactionThreshold: default DefaultL0CompactionThreshold.
+	// L0CompactionThreshold is the L0 read amplification at which Pebble
+	// compacts L0. Default DefaultL0CompactionThreshold.
 	L0CompactionThreshold int
 	// L0StopWritesThreshold is the number of L0 sublevels at which commits
 	// wait for compactions. Default DefaultL0StopWritesThreshold.
