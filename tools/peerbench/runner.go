@@ -47,11 +47,17 @@ func newClients(s store.Store, w workload.Workload, ks *workload.Keyspace, shift
 		}
 		c := &client{s: s, ks: ks, shift: shift, gen: gen, vsize: sp.ValueSize,
 			rng: rand.New(rand.NewPCG(seed, seed+1)), hist: newHist()}
-		c.vals = randomBytes(c.rng, 2*sp.ValueSize+64)
+		c.vals = randomBytes(c.rng, valueSourceBytes(sp.ValueSize))
 		cs[i] = c
 	}
 	return cs, nil
 }
+
+// valueSourceBytes sizes the random buffer that values are windows of:
+// 1 MiB, so the few values in one block rarely overlap and compress no
+// better than random data (YCSB's values are random too), and at least
+// twice the value.
+func valueSourceBytes(vsize int) int { return max(1<<20, 2*vsize+64) }
 
 func randomBytes(r *rand.Rand, n int) []byte {
 	b := make([]byte, n)
@@ -160,7 +166,7 @@ func totals(cs []*client) phaseTotals {
 func load(s store.Store, n uint64, vsize int, seed uint64) error {
 	const batchOps = 256
 	rng := rand.New(rand.NewPCG(seed, ^seed))
-	vals := randomBytes(rng, 2*vsize+64)
+	vals := randomBytes(rng, valueSourceBytes(vsize))
 	keys := make([][]byte, 0, batchOps)
 	values := make([][]byte, 0, batchOps)
 	for i := range n {
