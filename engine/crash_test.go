@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -71,6 +72,8 @@ type crashPoint struct {
 // with SyncAlways at least every acknowledged op, with the weaker modes at
 // least every op before the last completed checkpoint; never a hole and
 // never part of a batch.
+var crashRounds = flag.Int("crash.rounds", 1, "how many seeds per TestCrashRecovery case (a soak: -crash.rounds 20)")
+
 func TestCrashRecovery(t *testing.T) {
 	cases := []struct {
 		sync   engine.SyncMode
@@ -83,18 +86,20 @@ func TestCrashRecovery(t *testing.T) {
 		{engine.SyncNever, engine.PolicyLFU, 16 << 10},
 		{engine.SyncInterval, engine.PolicyRandom, 4 << 10},
 	}
-	for i, c := range cases {
-		seed := uint64(1000 + i)
-		t.Run(fmt.Sprintf("sync=%s/policy=%s/mem=%d/seed=%d", c.sync, c.policy, c.mem, seed), func(t *testing.T) {
-			t.Parallel()
-			runCrashCase(t, seed, engine.Options{
-				MemTierBytes:       c.mem,
-				Policy:             c.policy,
-				Sync:               c.sync,
-				CheckpointWALBytes: 32 << 10,
-				WALSegmentBytes:    8 << 10,
+	for round := range *crashRounds {
+		for i, c := range cases {
+			seed := uint64(1000 + 100*round + i)
+			t.Run(fmt.Sprintf("sync=%s/policy=%s/mem=%d/seed=%d", c.sync, c.policy, c.mem, seed), func(t *testing.T) {
+				t.Parallel()
+				runCrashCase(t, seed, engine.Options{
+					MemTierBytes:       c.mem,
+					Policy:             c.policy,
+					Sync:               c.sync,
+					CheckpointWALBytes: 32 << 10,
+					WALSegmentBytes:    8 << 10,
+				})
 			})
-		})
+		}
 	}
 }
 

@@ -35,6 +35,12 @@ func (db *DB) Apply(b *Batch) error {
 		}
 		return nil
 	}
+	// Validate before dedupe drops superseded operations: a batch holding
+	// an invalid write (say, a value over MaxValueBytes followed by a valid
+	// write of the same key) is rejected whole, with the first bad op's error.
+	if err := db.validateOps(b.ops); err != nil {
+		return err
+	}
 	return db.apply(dedupe(b.ops))
 }
 
