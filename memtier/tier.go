@@ -10,7 +10,9 @@ import (
 )
 
 // btreeDegree is the ordered index's B-tree degree: nodes of up to 63
-// items keep the tree shallow and its per-item overhead near 10 bytes.
+// items keep the tree shallow; its cost per item measured 13 bytes after
+// random inserts and 19 after sequential ones (half-full leaves), and 16 and
+// 64 did no better.
 const btreeDegree = 32
 
 // Per-id state bits (Tier.states).
