@@ -43,14 +43,14 @@ func benchCommand(e *env) *cli.Command {
 		Usage:     "run a YCSB core workload (A-F) and report throughput, latency, tier hits and disk writes",
 		ArgsUsage: "DIR",
 		Description: "Creates (or reuses) the DB in DIR, loads --keys records of --value-size bytes\n" +
-			"(YCSB key names), checkpoints, then runs the workload from --threads goroutines\n" +
-			"for --duration, and ends with a checkpoint. Workloads: A 50/50 read/update,\n" +
-			"B 95/5 read/update, C read only, D 95/5 read/insert (latest), E 95/5\n" +
-			"scan/insert (scans of 1..100), F 50/50 read/read-modify-write; Zipfian keys\n" +
-			"with YCSB's scrambling unless --distribution says otherwise.\n\n" +
+			"(YCSB key names), checkpoints and compacts, then runs the workload from\n" +
+			"--threads goroutines for --duration, and ends with a checkpoint. Workloads:\n" +
+			"A 50/50 read/update, B 95/5 read/update, C read only, D 95/5 read/insert\n" +
+			"(latest), E 95/5 scan/insert (scans of 1..100), F 50/50 read/read-modify-write;\n" +
+			"Zipfian keys with YCSB's scrambling unless --distribution says otherwise.\n\n" +
 			"Reported: ops/s and p50/p99/p99.9 latency per operation (HdrHistogram), the\n" +
 			"share of gets each tier answered, and bytes written to disk per user byte:\n" +
-			"the WAL and disk-tier bytes written through the filesystem during the phase\n" +
+			"the WAL and disk-tier bytes written through the filesystem during the run\n" +
 			"(its final checkpoint included) over the key and value bytes of its writes.",
 		Flags: benchFlags(e),
 		Action: func(c *cli.Context) error {

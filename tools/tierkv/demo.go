@@ -93,7 +93,7 @@ func demoRun(c *cli.Context, e *env, s *session, cfg workloadConfig, o engine.Op
 	w, show := e.stdout, c.Bool("progress")
 	data := int64(cfg.Records) * int64(cfg.ValueSize+len("user")+19)
 	fmt.Fprintf(w, "tierkv demo: a memory tier of %s over a Pebble LSM, in %s\n\n", bytesStr(o.MemTierBytes), s.dir)
-	fmt.Fprintf(w, "1. Load %d records of %d B (%s, %.0fx the memory tier) and checkpoint them to disk.\n",
+	fmt.Fprintf(w, "1. Load %d records of %d B (%s, %.0fx the memory tier) and compact them on disk.\n",
 		cfg.Records, cfg.ValueSize, bytesStr(data), float64(data)/float64(o.MemTierBytes))
 	lr, err := s.load(cfg.Records, cfg.ValueSize, cfg.Seed, e.stderr, show)
 	if err != nil {
