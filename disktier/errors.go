@@ -20,6 +20,10 @@ var (
 	// background work (flushes, compactions, MANIFEST writes). Once set it
 	// is sticky: every later Commit, Flush and Compact returns it.
 	ErrBackground = errors.New("disktier: background error")
+	// ErrWatermarkRegression is returned by Commit of a batch whose
+	// watermark is below the current one. Watermarks never decrease: Open
+	// relies on it to detect flushed data that Pebble lost.
+	ErrWatermarkRegression = errors.New("disktier: watermark regression")
 )
 
 // CorruptionError describes damaged disk-tier data. It matches

@@ -33,6 +33,8 @@ type Store struct {
 	sticky          *stickyError
 	lastCorruptPath atomic.Pointer[string]
 	unflushed       atomic.Bool
+	flushedMu       sync.Mutex
+	flushedW        uint64 // last watermark recorded in flushedFile
 	sinceStallCheck atomic.Uint64
 	progress        progress
 	stalls          atomic.Int64
@@ -69,6 +71,10 @@ func Open(dir string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.loadWatermark(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := s.checkFlushed(); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -185,8 +191,10 @@ func (s *Store) Err() error { return s.sticky.get() }
 
 // Commit applies b atomically (one Pebble batch, not synced: Flush makes it
 // durable) and empties b so it can be reused. It returns ErrClosed,
-// ErrReadOnly, or the sticky background error; a failed Pebble commit
-// becomes sticky. Safe for concurrent use (on different batches).
+// ErrReadOnly, ErrWatermarkRegression (b's watermark is below the current
+// one; nothing is applied), or the sticky background error; a failed
+// Pebble commit becomes sticky. Safe for concurrent use (on different
+// batches).
 func (s *Store) Commit(b *Batch) error {
 	if err := s.enterWrite(); err != nil {
 		return err
@@ -201,6 +209,9 @@ func (s *Store) Commit(b *Batch) error {
 	} else {
 		s.commitMu.RLock()
 		defer s.commitMu.RUnlock()
+	}
+	if b.hasWatermark && b.watermark < s.watermark.Load() {
+		return fmt.Errorf("%w: %d after %d", ErrWatermarkRegression, b.watermark, s.watermark.Load())
 	}
 	n := uint64(b.pb.Len())
 	if err := s.stallWrites(n); err != nil {
@@ -242,6 +253,9 @@ func (s *Store) flush() error {
 	// Cleared before the flush starts: a commit racing with it sets the flag
 	// again after its apply, so at worst Close flushes once more.
 	s.unflushed.Store(false)
+	// Every commit that set this watermark was applied before the flush
+	// starts, so the flush makes it durable.
+	w := s.watermark.Load()
 	flushed, err := s.db.AsyncFlush()
 	if err != nil {
 		s.unflushed.Store(true)
@@ -251,7 +265,10 @@ func (s *Store) flush() error {
 	}
 	select {
 	case <-flushed:
-		return s.sticky.get()
+		if err := s.sticky.get(); err != nil {
+			return err
+		}
+		return s.recordFlushed(w)
 	case <-s.sticky.done:
 		s.unflushed.Store(true)
 		return s.sticky.get()

@@ -128,7 +128,7 @@ func TestWatermarkReopen(t *testing.T) {
 	if w := s.Watermark(); w != 0 {
 		t.Fatalf("fresh Watermark = %d, want 0", w)
 	}
-	for _, w := range []uint64{3, 1 << 40, 17} {
+	for _, w := range []uint64{3, 17, 1 << 40} {
 		t.Run(fmt.Sprintf("w=%d", w), func(t *testing.T) {
 			b := s.NewBatch()
 			b.Set([]byte("k"), []byte("v"), w)
@@ -150,9 +150,16 @@ func TestWatermarkReopen(t *testing.T) {
 	b := s.NewBatch()
 	b.Set([]byte("k"), []byte("v"), 99)
 	mustCommit(t, s, b)
-	if got := s.Watermark(); got != 17 {
-		t.Fatalf("Watermark = %d, want 17", got)
+	if got := s.Watermark(); got != 1<<40 {
+		t.Fatalf("Watermark = %d, want 1<<40", got)
 	}
+	// Watermarks never go back; the batch is not applied.
+	b.Set([]byte("k"), []byte("regressed"), 100)
+	b.SetWatermark(17)
+	if err := s.Commit(b); !errors.Is(err, ErrWatermarkRegression) {
+		t.Fatalf("Commit of a lower watermark = %v, want ErrWatermarkRegression", err)
+	}
+	checkGet(t, s, []byte("k"), &version{value: []byte("v"), seq: 99})
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
