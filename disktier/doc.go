@@ -36,6 +36,16 @@
 // vfs.NewCrashableMem. Everything the engine committed after the last Flush
 // is still in its WAL above the recorded watermark, so replay restores it.
 //
+// # Flushed data that Pebble lost
+//
+// Pebble reads a damaged last MANIFEST record as a torn write and reopens
+// at the previous version: a completed flush would vanish without an
+// error, after the engine truncated its WAL on the strength of it. After
+// every completed Flush the Store records the watermark it made durable in
+// its own small file (TIERKV-FLUSHED, checksummed, replaced atomically),
+// and Open reports ErrCorruption if Pebble reopens below it. This is why
+// watermarks may never decrease (ErrWatermarkRegression).
+//
 // # Errors
 //
 // Pebble's default behaviour on trouble is to kill the process
