@@ -52,6 +52,7 @@ type runResult struct {
 	DiskBytes        int64   `json:"disk_bytes"` // write_bytes during the phase and the Close after it
 	PeakRSS          int64   `json:"peak_rss"`   // the child's VmHWM
 	LoadSeconds      float64 `json:"load_seconds,omitempty"`
+	CacheHitRatio    float64 `json:"cache_hit_ratio,omitempty"` // store.HitCounter engines: hits per Get in the phase
 }
 
 // WriteAmp returns bytes written to disk per user byte, or 0 without writes.
@@ -144,6 +145,7 @@ func measure(s store.Store, w workload.Workload, sp *childSpec) (runResult, erro
 		return res, err
 	}
 	res.DiskBytes = -before
+	hits := hitRatio(s)
 	stopProfile, err := startProfile(sp.CPUProfile)
 	if err != nil {
 		return res, err
@@ -157,6 +159,7 @@ func measure(s store.Store, w workload.Workload, sp *childSpec) (runResult, erro
 	if err != nil {
 		return res, err
 	}
+	res.CacheHitRatio = hits()
 	t := totals(cs)
 	res.Ops, res.Seconds, res.UserBytes = t.ops, elapsed.Seconds(), t.userBytes
 	res.OpsPerSec = float64(t.ops) / elapsed.Seconds()
@@ -166,6 +169,23 @@ func measure(s store.Store, w workload.Workload, sp *childSpec) (runResult, erro
 	res.P50Micros = float64(t.hist.ValueAtQuantile(50)) / 1e3
 	res.P99Micros = float64(t.hist.ValueAtQuantile(99)) / 1e3
 	return res, nil
+}
+
+// hitRatio snapshots s's cache counters (if it has them) and returns a
+// function giving the hit ratio since.
+func hitRatio(s store.Store) func() float64 {
+	hc, ok := s.(store.HitCounter)
+	if !ok {
+		return func() float64 { return 0 }
+	}
+	h0, g0 := hc.Hits()
+	return func() float64 {
+		h1, g1 := hc.Hits()
+		if g1 == g0 {
+			return 0
+		}
+		return float64(h1-h0) / float64(g1-g0)
+	}
 }
 
 // closeCounted closes s and completes res.DiskBytes: a clean close is part

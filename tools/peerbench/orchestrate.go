@@ -83,8 +83,8 @@ func (b *bench) runAll() ([]runResult, error) {
 					return out, err
 				}
 				out = append(out, r)
-				fmt.Fprintf(b.progress, "[%d/%d] round %d %-10s %-17s %10.0f ops/s  p99 %8.1fus  wamp %5.2f  rss %5.0f MiB\n",
-					len(out), total, round, r.Workload, e, r.OpsPerSec, r.P99Micros, r.WriteAmp(), float64(r.PeakRSS)/(1<<20))
+				fmt.Fprintf(b.progress, "[%d/%d] round %d %-10s %-17s %10.0f ops/s  p99 %8.1fus  wamp %5.2f  rss %5.0f MiB%s\n",
+					len(out), total, round, r.Workload, e, r.OpsPerSec, r.P99Micros, r.WriteAmp(), float64(r.PeakRSS)/(1<<20), hitNote(r))
 			}
 		}
 	}
@@ -106,6 +106,13 @@ func (b *bench) runOne(round int, w, engine string) (runResult, error) {
 		sp.CPUProfile = filepath.Join(b.cfg.Out, fmt.Sprintf("cpu-%s-%s-r%d.pprof", sanitize(engine), w, round))
 	}
 	return b.child(sp)
+}
+
+func hitNote(r runResult) string {
+	if r.CacheHitRatio == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  cache hits %.1f%%", 100*r.CacheHitRatio)
 }
 
 // child runs one job in a fresh process and decodes its result.

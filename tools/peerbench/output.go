@@ -103,12 +103,13 @@ func writeCSVs(dir string, s *summary, runs []runResult) error {
 		return err
 	}
 	head = []string{"round", "workload", "engine", "ops", "seconds", "ops_per_sec", "shifted_ops_per_sec", "p50_us", "p99_us",
-		"user_bytes", "disk_bytes", "peak_rss_bytes"}
+		"user_bytes", "disk_bytes", "peak_rss_bytes", "cache_hit_ratio"}
 	rows = rows[:0]
 	for _, r := range runs {
 		rows = append(rows, []string{strconv.Itoa(r.Round), r.Workload, r.Engine, strconv.FormatInt(r.Ops, 10),
 			strconv.FormatFloat(r.Seconds, 'f', 3, 64), f1(r.OpsPerSec), f1(r.ShiftedOpsPerSec), f2(r.P50Micros), f2(r.P99Micros),
-			strconv.FormatInt(r.UserBytes, 10), strconv.FormatInt(r.DiskBytes, 10), strconv.FormatInt(r.PeakRSS, 10)})
+			strconv.FormatInt(r.UserBytes, 10), strconv.FormatInt(r.DiskBytes, 10), strconv.FormatInt(r.PeakRSS, 10),
+			strconv.FormatFloat(r.CacheHitRatio, 'f', 3, 64)})
 	}
 	return writeCSV(filepath.Join(dir, "runs.csv"), head, rows)
 }

@@ -111,3 +111,10 @@ func Open(engine string, o Options) (Store, error) {
 	}
 	return openTierkv(o)
 }
+
+// HitCounter is implemented by stores that count how many point reads
+// their own cache answered: tierkv (memory-tier hits over Gets). The
+// counters are cumulative since Open.
+type HitCounter interface {
+	Hits() (hits, gets uint64)
+}

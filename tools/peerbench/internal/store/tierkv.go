@@ -67,3 +67,9 @@ func (s *tierkvStore) WriteBatch(keys, values [][]byte) error {
 func (s *tierkvStore) Settle() error { return s.db.Compact(nil, nil) }
 
 func (s *tierkvStore) Close() error { return s.db.Close() }
+
+// Hits returns the memory tier's hits and the Gets so far.
+func (s *tierkvStore) Hits() (hits, gets uint64) {
+	st := s.db.Stats()
+	return st.MemTierHits, st.Gets
+}
