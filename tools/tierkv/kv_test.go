@@ -112,7 +112,8 @@ func TestLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, args := range [][]string{{"get", dir, "k"}, {"put", dir, "k", "w"}, {"scan", dir}, {"stats", dir}, {"checkpoint", dir}} {
+	for _, args := range [][]string{{"get", dir, "k"}, {"put", dir, "k", "w"}, {"scan", dir}, {"stats", dir},
+		{"checkpoint", dir}, {"compact", dir}, {"verify", dir}, {"bench", dir, "--keys", "10"}} {
 		t.Run(args[0], func(t *testing.T) {
 			runCLI(t, "", args...).expect(t, 1, nil, []string{"is in use", "held by another open DB in this process", "tierkv inspect"})
 		})

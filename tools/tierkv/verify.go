@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/tierkv/tierkv/disktier"
 	"github.com/tierkv/tierkv/wal"
 	"github.com/urfave/cli/v2"
@@ -30,6 +31,14 @@ func verifyCommand(e *env) *cli.Command {
 			if err := checkDB(a[0]); err != nil {
 				return err
 			}
+			// Pebble's files can be read only under its lock, and the WAL of a
+			// running DB is a moving target: verify a closed DB.
+			lock, err := vfs.Default.Lock(filepath.Join(a[0], lockName))
+			if err != nil {
+				return withHint(fmt.Errorf("%s is in use: %s", a[0], lockHolder(a[0])),
+					"verify a closed DB; `tierkv inspect` and `tierkv wal dump` work while it runs")
+			}
+			defer lock.Close()
 			v := verifyDB(a[0])
 			if c.Bool("json") {
 				if err := writeJSON(e.stdout, v); err != nil {
