@@ -2,10 +2,13 @@ package disktier
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -224,4 +227,113 @@ func checkCrashClone(t *testing.T, fs *vfs.MemFS, m *crashModel, flushed int, se
 	t.Fatalf("seed=%d unsynced=%d: crash clone (watermark %d, %d keys) is none of the states %d..%d after the last Flush: DisableWAL property broken",
 		seed, pct, w, len(got), flushed, m.last())
 	return -1
+}
+
+// TestCrashDuringFlush takes crash clones from another goroutine while the
+// writer commits and flushes, so clones also land inside explicit flushes:
+// each clone must hold a whole-batch state between the last Flush that had
+// completed before the clone and the last commit made before it ended.
+func TestCrashDuringFlush(t *testing.T) {
+	seed := *crashSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("replay with -crash.seed=%d", seed)
+	rng := rand.New(rand.NewPCG(seed, 99))
+	fs := vfs.NewCrashableMem()
+	opts := &Options{MemTableBytes: 64 << 10, BlockCacheBytes: 1 << 20, L0CompactionThreshold: 2}
+	s := openMem(t, fs, opts)
+	defer s.Close()
+	var (
+		mu      sync.Mutex // guards m
+		m       = newCrashModel()
+		flushed atomic.Int64
+		clones  = make(chan error, 1)
+	)
+	go func() {
+		crng := rand.New(rand.NewPCG(seed, 100))
+		for n := 0; n < 40; n++ {
+			lo := int(flushed.Load())
+			crashed := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 50, RNG: crng})
+			mu.Lock()
+			hi, snaps := m.last(), m.snaps
+			mu.Unlock()
+			if err := checkClone(crashed, opts, snaps, lo, hi); err != nil {
+				clones <- fmt.Errorf("seed=%d clone %d: %w", seed, n, err)
+				return
+			}
+		}
+		clones <- nil
+	}()
+	b := s.NewBatch()
+	for done := false; !done; {
+		select {
+		case err := <-clones:
+			if err != nil {
+				t.Fatal(err)
+			}
+			done = true
+			continue
+		default:
+		}
+		ops := randomBatch(rng)
+		mu.Lock()
+		seq := uint64(len(m.snaps))
+		mu.Unlock()
+		applyOps(b, ops, seq)
+		mustCommit(t, s, b)
+		mu.Lock()
+		m.commit(ops, seq)
+		mu.Unlock()
+		if rng.IntN(5) == 0 {
+			if err := s.Flush(); err != nil {
+				t.Fatalf("seed=%d: Flush: %v", seed, err)
+			}
+			flushed.Store(int64(seq))
+		}
+	}
+}
+
+// applyOps adds ops to b as batch seq, with the watermark.
+func applyOps(b *Batch, ops []crashOp, seq uint64) {
+	for _, op := range ops {
+		switch op.kind {
+		case 's':
+			b.Set([]byte(op.key), op.val, seq)
+		case 't':
+			b.SetTombstone([]byte(op.key), seq)
+		case 'd':
+			b.Delete([]byte(op.key))
+		}
+	}
+	b.SetWatermark(seq)
+}
+
+// checkClone opens a crash clone and checks it holds one of snaps[lo..hi].
+func checkClone(fs vfs.FS, opts *Options, snaps []crashSnap, lo, hi int) error {
+	o := *opts
+	o.FS = fs
+	s, err := Open("disk", &o)
+	if err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	defer s.Close()
+	it, err := s.NewIter(nil, nil)
+	if err != nil {
+		return err
+	}
+	got := map[string]version{}
+	for ok := it.First(); ok; ok = it.Next() {
+		got[string(it.Key())] = version{value: bytes.Clone(it.Value()), seq: it.Seq(), tomb: it.Tombstone()}
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return err
+	}
+	w := s.Watermark()
+	for i := hi; i >= lo; i-- {
+		if snaps[i].watermark == w && equalStates(got, snaps[i].state) {
+			return nil
+		}
+	}
+	return fmt.Errorf("clone (watermark %d, %d keys) is none of the states %d..%d: DisableWAL property broken", w, len(got), lo, hi)
 }
