@@ -97,7 +97,7 @@ func (t *Tier) finishBatch(batch []pendingVersion, written bool) {
 		if t.states[id]&statePending == 0 {
 			continue // rewritten and back in the policy, or already removed
 		}
-		if written && t.recs.load(id).seq == p.e.seq {
+		if written && t.recs.load(id) == p.e { // the very version written (not a reused id)
 			t.removeLocked(id)
 			t.evictions++
 			continue
