@@ -188,9 +188,9 @@ func hitRatio(s store.Store) func() float64 {
 	}
 }
 
-// closeCounted closes s and completes res.DiskBytes: a clean close is part
-// of the phase's cost (tierkv checkpoints its dirty entries, Badger flushes
-// its memtables; Pebble leaves its memtable in its WAL).
+// closeCounted closes s and completes res.DiskBytes: the close is part of
+// the phase's cost, as every store's Close hands its buffered writes to its
+// main on-disk structure (see store.Store.Close).
 func closeCounted(s store.Store, res *runResult) error {
 	err := s.Close()
 	after, ioErr := ioWriteBytes()

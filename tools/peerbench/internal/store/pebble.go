@@ -106,6 +106,12 @@ func (s *pebbleStore) Settle() error {
 	return s.db.Compact(context.Background(), []byte{}, []byte{0xff, 0xff, 0xff, 0xff}, true)
 }
 
-func (s *pebbleStore) Close() error { return s.db.Close() }
+// Close flushes the memtable before closing, so that a run's bytes written
+// include its memtable's flush, as tierkv's Close includes its checkpoint
+// and Badger's Close its memtable flush: every engine hands its buffered
+// writes to its main on-disk structure before the count stops.
+func (s *pebbleStore) Close() error {
+	return errors.Join(s.db.Flush(), s.db.Close())
+}
 
 var _ io.Closer = (*pebbleStore)(nil)

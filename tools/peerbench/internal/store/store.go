@@ -89,7 +89,9 @@ type Store interface {
 	// Settle makes everything written durable and compacts it into the
 	// engine's steady on-disk shape (run once after loading).
 	Settle() error
-	// Close closes the engine cleanly.
+	// Close closes the engine cleanly, after handing buffered writes to its
+	// main on-disk structure (Pebble flushes its memtable, Badger flushes
+	// its memtables, tierkv checkpoints its dirty entries).
 	Close() error
 }
 
