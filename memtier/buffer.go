@@ -92,19 +92,40 @@ func (t *Tier) recordNow(a access) {
 // the one resident under its id and the policy tracks it: it may have been
 // evicted, rewritten or its id reused since the access was buffered.
 func (t *Tier) applyLocked(s *stripe) {
+	// Validate the whole batch first: these loads (state byte, slot table)
+	// are independent across accesses, so their cache misses overlap,
+	// instead of each waiting behind the previous access's policy work.
+	var live [stripeRecords]bool
 	for i := range s.n {
-		t.applyOne(s.recs[i])
+		live[i] = t.live(s.recs[i])
+	}
+	for i := range s.n {
+		if a := s.recs[i]; live[i] {
+			if a.e == nil {
+				t.pol.Miss(a.h)
+			} else {
+				t.pol.Touch(a.id, a.h)
+			}
+		}
 		s.recs[i] = access{}
 	}
 	s.n = 0
 }
 
+// live reports whether a recorded access still applies: a miss always
+// does; a hit only if its version is still the one resident under its id
+// and the policy tracks it. t.pmu is held.
+func (t *Tier) live(a access) bool {
+	return a.e == nil || (t.states[a.id]&stateInPolicy != 0 && t.recs.load(a.id) == a.e)
+}
+
 // applyOne feeds one access to the policy. t.pmu is held.
 func (t *Tier) applyOne(a access) {
 	switch {
+	case !t.live(a):
 	case a.e == nil:
 		t.pol.Miss(a.h)
-	case t.states[a.id]&stateInPolicy != 0 && t.recs.load(a.id) == a.e:
+	default:
 		t.pol.Touch(a.id, a.h)
 	}
 }
