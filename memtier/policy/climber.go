@@ -33,7 +33,7 @@ func (c *climber) miss() { c.misses++ }
 
 // adjustment returns the change of the window's size (positive: grow) once a
 // sample of requests is complete; ok is false while the sample is filling.
-func (c *climber) adjustment() (delta int64, ok bool) {
+func (c *climber) adjustment() (delta float64, ok bool) {
 	n := c.hits + c.misses
 	if n < c.sampleSize {
 		return 0, false
@@ -55,5 +55,5 @@ func (c *climber) adjustment() (delta int64, ok bool) {
 	}
 	c.prevHitRate = rate
 	c.hits, c.misses = 0, 0
-	return int64(amount), true
+	return amount, true
 }

@@ -16,6 +16,7 @@ const (
 	sketchResetMask = 0x7777777777777777 // clears what a shift moves across counters
 	sketchSamples   = 10                 // increments per period, per expected entry
 	sketchMinWords  = 8                  // one block
+	sketchMinSample = 64                 // entries assumed at least, for aging periods
 	doorBitsPerKey  = 8                  // doorkeeper bits per expected entry (rounded up to 2^k)
 )
 

@@ -45,6 +45,7 @@ type wtinylfu struct {
 	sketch                    *sketch
 	climb                     climber
 	adapt                     bool
+	full                      bool // has evicted: the entry count is known
 	rng                       rng
 }
 

@@ -1,5 +1,7 @@
 package policy
 
+import "math"
+
 // evict moves the window's overflow into probation and then, while over
 // capacity, lets each candidate from the window duel the main space's victim
 // (Caffeine's evictFromWindow and evictFromMain, with weights). Lists keep
@@ -8,6 +10,11 @@ func (p *wtinylfu) evict(victims []ID) []ID {
 	candidate := p.evictFromWindow()
 	if p.cost <= p.capacity {
 		return victims
+	}
+	if !p.full {
+		// The first eviction: now the entry count is known.
+		p.full = true
+		p.resample()
 	}
 	return p.evictFromMain(candidate, victims)
 }
@@ -86,7 +93,13 @@ func (p *wtinylfu) adjustWindow() {
 		return
 	}
 	if delta, ok := p.climb.adjustment(); ok {
-		p.pending = delta
+		// Truncated as Caffeine does, but never to nothing: a small
+		// cache's decayed step would otherwise stall the climber.
+		p.pending = int64(delta)
+		if p.pending == 0 && delta != 0 {
+			p.pending = int64(math.Copysign(1, delta))
+		}
+		p.resample()
 	}
 	switch {
 	case p.pending > 0:
@@ -94,6 +107,16 @@ func (p *wtinylfu) adjustWindow() {
 	case p.pending < 0:
 		p.decreaseWindow()
 	}
+}
+
+// resample sets the length of the next sample and of the sketch's aging
+// period from the entries actually resident: a byte-weighted cache whose
+// entries are larger than ExpectedEntries assumed would otherwise age and
+// adapt far too slowly.
+func (p *wtinylfu) resample() {
+	period := sketchSamples * max(p.n, sketchMinSample)
+	p.sketch.sampleSize = min(sketchSamples*p.sketch.expected, period)
+	p.climb.sampleSize = p.sketch.sampleSize
 }
 
 // increaseWindow moves up to pending cost units of capacity (and the least

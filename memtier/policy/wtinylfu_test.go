@@ -105,7 +105,7 @@ func TestWTinyLFUScanResistance(t *testing.T) {
 
 func TestClimberDirection(t *testing.T) {
 	c := newClimber(1000, 100)
-	step := func(hits int) int64 {
+	step := func(hits int) float64 {
 		for i := range 100 {
 			if i < hits {
 				c.hit()
@@ -131,7 +131,7 @@ func TestClimberDirection(t *testing.T) {
 		t.Run(fmt.Sprintf("sample=%d", i), func(t *testing.T) {
 			d := step(tc.hits)
 			if (d > 0 && tc.wantSign < 0) || (d < 0 && tc.wantSign > 0) || d == 0 {
-				t.Fatalf("adjustment %d, want sign %d", d, tc.wantSign)
+				t.Fatalf("adjustment %v, want sign %d", d, tc.wantSign)
 			}
 		})
 	}
