@@ -1,3 +1,5 @@
+//go:build unix
+
 package wal_test
 
 import (
@@ -6,7 +8,9 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -31,6 +35,17 @@ func (c *fsyncCounter) MaybeError(op errorfs.Op) error {
 		c.n.Add(1)
 	}
 	return nil
+}
+
+// processCPU returns the user+system CPU time of the process: steadier
+// than wall time on a shared machine, and it includes Pebble's background
+// goroutines.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // quietLogger keeps Pebble's informational lines out of benchmark output.
@@ -134,6 +149,7 @@ func benchAppend(b *testing.B, impl string, sync bool, writers int) {
 	b.SetBytes(benchKeyBytes + benchValueBytes)
 	b.ReportAllocs()
 	syncsBefore := counter.n.Load()
+	cpuBefore := processCPU(b)
 	if writers == 1 {
 		key := make([]byte, 0, 32)
 		for b.Loop() {
@@ -150,8 +166,10 @@ func benchAppend(b *testing.B, impl string, sync bool, writers int) {
 			}
 		})
 	}
+	cpu := processCPU(b) - cpuBefore
 	records := float64(next.Load())
 	b.ReportMetric(records/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/records, "cpu-ns/op")
 	if syncs := counter.n.Load() - syncsBefore; syncs > 0 {
 		b.ReportMetric(records/float64(syncs), "records/fsync")
 	}
