@@ -176,13 +176,67 @@ func TestDecodeValueRoundTrip(t *testing.T) {
 	}
 }
 
-// TestDamagedManifestTailDetected: Pebble reads a damaged last MANIFEST
-// record as a torn write and reopens at the previous version, silently
-// losing a completed flush. The flushed-watermark record turns that into
-// ErrCorruption.
-func TestDamagedManifestTailDetected(t *testing.T) {
-	fs := vfs.NewMem()
-	s := openMem(t, fs, nil)
+// TestDamagedManifestTail damages the last MANIFEST record. Pebble reads
+// that as a torn write and reopens at the previous version. If the record
+// was a flush, its data is gone: the flushed-watermark record must turn
+// that into ErrCorruption. If it was a compaction, the previous version may
+// name deleted files (ErrCorruption too) or still be complete (then the
+// data must all be there). Never a silent loss.
+func TestDamagedManifestTail(t *testing.T) {
+	for _, compact := range []bool{false, true} {
+		t.Run(fmt.Sprintf("last-edit-is-compaction=%v", compact), func(t *testing.T) {
+			fs := vfs.NewMem()
+			// Without compact, no compaction may follow the flushes: the
+			// damaged record must be the second flush's.
+			s := openMem(t, fs, &Options{L0CompactionThreshold: 100, L0StopWritesThreshold: 100})
+			writeTwoFlushes(t, s)
+			if compact {
+				if err := s.Compact(nil, nil); err != nil {
+					t.Fatalf("Compact: %v", err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			damageManifestTail(t, fs)
+			r, err := Open("disk", &Options{FS: fs})
+			if !compact || err != nil {
+				checkCorruption(t, err, "")
+				return
+			}
+			defer r.Close()
+			if w := r.Watermark(); w != 2 {
+				t.Fatalf("reopened at watermark %d without an error, want 2", w)
+			}
+			checkGet(t, r, []byte("b2-049"), &version{value: []byte("b2-"), seq: 2})
+		})
+	}
+	t.Run("without-flushed-record", func(t *testing.T) {
+		// What the record exists for: without it, Pebble reopens silently
+		// at the older version.
+		fs := vfs.NewMem()
+		s := openMem(t, fs, &Options{L0CompactionThreshold: 100, L0StopWritesThreshold: 100})
+		writeTwoFlushes(t, s)
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		damageManifestTail(t, fs)
+		if err := fs.Remove("disk/" + flushedFile); err != nil {
+			t.Fatalf("Remove: %v", err)
+		}
+		r, err := Open("disk", &Options{FS: fs})
+		if err != nil {
+			t.Fatalf("Open without the record: %v", err)
+		}
+		defer r.Close()
+		if w := r.Watermark(); w != 1 {
+			t.Fatalf("Pebble reopened at watermark %d; this test expects it to drop the damaged flush of 2", w)
+		}
+	})
+}
+
+func writeTwoFlushes(t *testing.T, s *Store) {
+	t.Helper()
 	for seq := uint64(1); seq <= 2; seq++ {
 		if err := writeBatch(t, s, fmt.Sprintf("b%d-", seq), seq); err != nil {
 			t.Fatalf("Commit: %v", err)
@@ -191,9 +245,11 @@ func TestDamagedManifestTailDetected(t *testing.T) {
 			t.Fatalf("Flush: %v", err)
 		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+}
+
+// damageManifestTail flips bytes in the last record of the newest MANIFEST.
+func damageManifestTail(t *testing.T, fs vfs.FS) {
+	t.Helper()
 	names, err := fs.List("disk")
 	if err != nil {
 		t.Fatalf("List: %v", err)
@@ -209,22 +265,6 @@ func TestDamagedManifestTailDetected(t *testing.T) {
 		t.Fatalf("Stat: %v", err)
 	}
 	flipBytes(t, fs, "disk/"+manifest, st.Size()-8, 4)
-	_, err = Open("disk", &Options{FS: fs})
-	checkCorruption(t, err, "disk")
-
-	// Without the record, Pebble itself reopens silently at the older
-	// version: the loss this check exists for.
-	if err := fs.Remove("disk/" + flushedFile); err != nil {
-		t.Fatalf("Remove: %v", err)
-	}
-	s, err = Open("disk", &Options{FS: fs})
-	if err != nil {
-		t.Fatalf("Open without the record: %v", err)
-	}
-	defer s.Close()
-	if w := s.Watermark(); w != 1 {
-		t.Fatalf("Pebble reopened at watermark %d; this test expects it to drop the damaged flush of 2", w)
-	}
 }
 
 func TestDamagedFlushedRecord(t *testing.T) {

@@ -3,6 +3,7 @@ package disktier
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -63,7 +64,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 	defer cache.Unref() // Pebble holds its own reference while open.
 	db, err := pebble.Open(dir, s.pebbleOptions(cache))
 	if err != nil {
-		return nil, s.wrapErr("open "+dir, err)
+		return nil, s.openErr(dir, err)
 	}
 	s.db = db
 	if err := s.sticky.get(); err != nil {
@@ -79,6 +80,16 @@ func Open(dir string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openErr classifies a failed pebble.Open. A MANIFEST that names files
+// which do not exist (Pebble reports them as not-exist errors) means lost
+// data: that is corruption, not a missing store.
+func (s *Store) openErr(dir string, err error) error {
+	if errors.Is(err, os.ErrNotExist) && !errors.Is(err, pebble.ErrDBDoesNotExist) && !pebble.IsCorruptionError(err) {
+		return &CorruptionError{File: dir, Offset: -1, Reason: "the MANIFEST names files that do not exist", Err: err}
+	}
+	return s.wrapErr("open "+dir, err)
 }
 
 func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
