@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -114,8 +115,11 @@ func printRepair(w io.Writer, rep wal.RecoveryReport, watermark uint64, backup s
 	p := kv{w: w, width: 16}
 	p.line("first bad record", "%s offset %d: %s (%s)", rep.Segment, rep.Offset, rep.Reason, kind)
 	p.line("kept", "%d records, up to seq %d", rep.Records, rep.LastSeq)
-	p.line("dropped", "%d bytes: %d readable records after the bad one, %d later segments %v",
-		rep.DroppedBytes, rep.DroppedRecords, len(rep.DroppedSegments), rep.DroppedSegments)
+	later := "no later segments"
+	if n := len(rep.DroppedSegments); n > 0 {
+		later = fmt.Sprintf("%d later segments (%s)", n, strings.Join(rep.DroppedSegments, ", "))
+	}
+	p.line("dropped", "%d bytes: %d readable records after the bad one, %s", rep.DroppedBytes, rep.DroppedRecords, later)
 	p.line("disk tier", "durable up to seq %d: dropped records at or below it lose nothing, any above it are lost",
 		watermark)
 	if backup != "" {
