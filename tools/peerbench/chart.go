@@ -15,10 +15,10 @@ import (
 
 // Chart geometry: bars of every engine side by side per workload.
 const (
-	barWidth     = 11 * vg.Millimeter
-	chartHeight  = 11 * vg.Centimeter
-	chartMargin  = 4 * vg.Centimeter
-	chartPerItem = 5 * vg.Centimeter
+	barWidth     = 7 * vg.Millimeter
+	chartHeight  = 10 * vg.Centimeter
+	chartMargin  = 3 * vg.Centimeter
+	chartPerItem = 3.2 * vg.Centimeter
 	// legendHeadroom is the Y range over the tallest bar.
 	legendHeadroom = 1.4
 )

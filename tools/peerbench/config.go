@@ -51,6 +51,7 @@ type config struct {
 	WorkDir   string // database directories; default a temporary one
 	Profile   string // an engine whose measured phases write CPU profiles into Out
 	Tiny      bool
+	Report    string   // a runs.csv to report on instead of running
 	Args      []string // the command line, for the report
 }
 
@@ -76,6 +77,7 @@ func parseFlags(args []string) (*config, string, error) {
 	fs.StringVar(&c.Out, "out", "peerbench-out", "directory for summary.csv, runs.csv and the PNG charts")
 	fs.StringVar(&c.WorkDir, "workdir", "", "directory for the databases (default: a new temporary directory)")
 	fs.StringVar(&c.Profile, "cpuprofile", "", "write a CPU profile of every measured phase of this engine into -out")
+	fs.StringVar(&c.Report, "report", "", "redo the tables, CSVs and charts from this runs.csv instead of running")
 	fs.BoolVar(&c.Tiny, "tiny", false, "smoke mode for CI: tiny dataset and runs, one round")
 	fs.StringVar(&child, "child", "", "internal: run one child job described by this JSON")
 	if err := fs.Parse(args); err != nil {

@@ -35,6 +35,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return err
 	}
+	if cfg.Report != "" {
+		runs, err := readRuns(cfg.Report, cfg)
+		if err != nil {
+			return err
+		}
+		return report(stdout, cfg, runs)
+	}
 	b, cleanup, err := newBench(cfg, stderr)
 	if err != nil {
 		return err

@@ -62,6 +62,14 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("%s: no throughput after the shift", r[1])
 		}
 	}
+	// -report redoes the summary from runs.csv alone.
+	again := t.TempDir()
+	if err := run([]string{"-report", filepath.Join(out, "runs.csv"), "-out", again}, &stdout, &stderr); err != nil {
+		t.Fatalf("-report: %v", err)
+	}
+	if got := readCSV(t, filepath.Join(again, "summary.csv")); !equalRows(got, rows) {
+		t.Errorf("-report's summary differs:\n%v\nwant\n%v", got, rows)
+	}
 	for _, f := range []string{"runs.csv", "summary.md", "throughput_skewed.png", "ratio_vs_pebble.png", "cpu-tierkv-A-zipf-r1.pprof"} {
 		if info, err := os.Stat(filepath.Join(out, f)); err != nil || info.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
@@ -91,6 +99,18 @@ func writesCounted(t *testing.T, dir string) bool {
 		t.Fatal(err)
 	}
 	return after > before
+}
+
+func equalRows(a, b [][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if strings.Join(a[i], ",") != strings.Join(b[i], ",") {
+			return false
+		}
+	}
+	return true
 }
 
 func readCSV(t *testing.T, path string) [][]string {

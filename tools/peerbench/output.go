@@ -24,9 +24,10 @@ func newTable(w io.Writer, markdown bool) *tablewriter.Table {
 	return tablewriter.NewTable(w, opts...)
 }
 
-func f0(x float64) string { return strconv.FormatFloat(x, 'f', 0, 64) }
-func f1(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
-func f2(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
+func exact(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+func f0(x float64) string    { return strconv.FormatFloat(x, 'f', 0, 64) }
+func f1(x float64) string    { return strconv.FormatFloat(x, 'f', 1, 64) }
+func f2(x float64) string    { return strconv.FormatFloat(x, 'f', 2, 64) }
 
 // ratioStr formats tierkv's ratio, "-" when there is none.
 func ratioStr(x float64) string {
@@ -40,7 +41,7 @@ func ratioStr(x float64) string {
 // with tierkv's throughput ratio to the engine) to w.
 func writeResults(w io.Writer, s *summary, markdown bool) error {
 	t := newTable(w, markdown)
-	t.Header("workload", "engine", "ops/s", "p50 µs", "p99 µs", "disk B / user B", "peak RSS MiB", "tierkv ÷ engine (ops/s)")
+	t.Header("workload", "engine", "ops/s", "p50 µs", "p99 µs", "disk B / user B", "peak RSS MiB", "mem-tier hits", "tierkv ÷ engine (ops/s)")
 	for _, wl := range s.workloads {
 		for _, e := range s.engines {
 			c, ok := s.get(wl, e)
@@ -55,7 +56,11 @@ func writeResults(w io.Writer, s *summary, markdown bool) error {
 			if e != store.Tierkv {
 				ratio = ratioStr(s.ratio(wl, e, opsOf))
 			}
-			if err := t.Append(wl, e, f0(c.OpsPerSec), f1(c.P50Micros), f1(c.P99Micros), wamp, f0(c.PeakRSSMiB), ratio); err != nil {
+			hits := "-"
+			if c.CacheHitRatio > 0 {
+				hits = f1(100*c.CacheHitRatio) + "%"
+			}
+			if err := t.Append(wl, e, f0(c.OpsPerSec), f1(c.P50Micros), f1(c.P99Micros), wamp, f0(c.PeakRSSMiB), hits, ratio); err != nil {
 				return err
 			}
 		}
@@ -86,7 +91,7 @@ func writeTargets(w io.Writer, ts []target, markdown bool) error {
 // (every child run) into dir.
 func writeCSVs(dir string, s *summary, runs []runResult) error {
 	head := []string{"workload", "engine", "rounds", "ops_per_sec", "shifted_ops_per_sec", "p50_us", "p99_us",
-		"disk_bytes_per_user_byte", "peak_rss_mib", "tierkv_ops_ratio", "tierkv_disk_bytes_ratio"}
+		"disk_bytes_per_user_byte", "peak_rss_mib", "tierkv_ops_ratio", "tierkv_disk_bytes_ratio", "cache_hit_ratio"}
 	var rows [][]string
 	for _, wl := range s.workloads {
 		for _, e := range s.engines {
@@ -96,7 +101,8 @@ func writeCSVs(dir string, s *summary, runs []runResult) error {
 			}
 			rows = append(rows, []string{wl, e, strconv.Itoa(c.Rounds), f1(c.OpsPerSec), f1(c.ShiftedOpsPerSec),
 				f2(c.P50Micros), f2(c.P99Micros), strconv.FormatFloat(c.WriteAmp, 'f', 3, 64), f1(c.PeakRSSMiB),
-				strconv.FormatFloat(s.ratio(wl, e, opsOf), 'f', 3, 64), strconv.FormatFloat(s.ratio(wl, e, wampOf), 'f', 3, 64)})
+				strconv.FormatFloat(s.ratio(wl, e, opsOf), 'f', 3, 64), strconv.FormatFloat(s.ratio(wl, e, wampOf), 'f', 3, 64),
+				strconv.FormatFloat(c.CacheHitRatio, 'f', 3, 64)})
 		}
 	}
 	if err := writeCSV(filepath.Join(dir, "summary.csv"), head, rows); err != nil {
@@ -106,10 +112,11 @@ func writeCSVs(dir string, s *summary, runs []runResult) error {
 		"user_bytes", "disk_bytes", "peak_rss_bytes", "cache_hit_ratio"}
 	rows = rows[:0]
 	for _, r := range runs {
+		// Full precision, so that -report reproduces the summary exactly.
 		rows = append(rows, []string{strconv.Itoa(r.Round), r.Workload, r.Engine, strconv.FormatInt(r.Ops, 10),
-			strconv.FormatFloat(r.Seconds, 'f', 3, 64), f1(r.OpsPerSec), f1(r.ShiftedOpsPerSec), f2(r.P50Micros), f2(r.P99Micros),
+			exact(r.Seconds), exact(r.OpsPerSec), exact(r.ShiftedOpsPerSec), exact(r.P50Micros), exact(r.P99Micros),
 			strconv.FormatInt(r.UserBytes, 10), strconv.FormatInt(r.DiskBytes, 10), strconv.FormatInt(r.PeakRSS, 10),
-			strconv.FormatFloat(r.CacheHitRatio, 'f', 3, 64)})
+			exact(r.CacheHitRatio)})
 	}
 	return writeCSV(filepath.Join(dir, "runs.csv"), head, rows)
 }

@@ -17,6 +17,7 @@ type cell struct {
 	P99Micros        float64
 	WriteAmp         float64 // disk bytes per user byte; 0 for read-only workloads
 	PeakRSSMiB       float64
+	CacheHitRatio    float64 // store.HitCounter engines only
 }
 
 // summary holds the cells of a run, by workload then engine.
@@ -60,6 +61,7 @@ func summarize(cfg *config, runs []runResult) *summary {
 			P99Micros:        pick(func(r runResult) float64 { return r.P99Micros }),
 			WriteAmp:         pick(runResult.WriteAmp),
 			PeakRSSMiB:       pick(func(r runResult) float64 { return float64(r.PeakRSS) / (1 << 20) }),
+			CacheHitRatio:    pick(func(r runResult) float64 { return r.CacheHitRatio }),
 		}
 		if s.cells[k.w] == nil {
 			s.cells[k.w] = map[string]cell{}
