@@ -254,6 +254,15 @@ func (r *engineRun) iterate(op engOp) {
 		case stepDelete:
 			r.write([]mop{{del: true, key: st.key}}, func() error { return r.db.Delete(st.key) })
 			continue
+		case stepCheckpoint:
+			if err := r.db.Checkpoint(); err != nil {
+				r.fatalf("checkpoint under an open iterator: %v", err)
+			}
+			r.durable()
+			continue
+		case stepGet:
+			r.get(st.key)
+			continue
 		}
 		checkIterStep(r.fatalf, fmt.Sprintf("step %d %s", i, st), it, mit, got, want)
 		if got {

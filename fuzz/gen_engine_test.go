@@ -79,7 +79,7 @@ func (g *progGen) op() engOp {
 func (g *progGen) iter() engOp {
 	op := engOp{kind: opIter, lower: g.bound(), upper: g.bound()}
 	for range 1 + g.rng.IntN(maxIterSteps) {
-		st := iterStep{kind: stepOf(byte(g.rng.IntN(10)))}
+		st := iterStep{kind: stepOf(randomStepCode(g.rng))}
 		if st.kind.hasKey() {
 			st.key = g.key()
 		}
@@ -142,4 +142,16 @@ func engineSeeds() map[string][]byte {
 		{kind: opCompact, lower: k(3), upper: k(1)}, {kind: opCompact},
 	})
 	return seeds
+}
+
+// randomStepCode returns a step byte: every step, Next and Prev twice as often.
+func randomStepCode(rng *rand.Rand) byte {
+	switch c := byte(rng.IntN(12)); c {
+	case 10:
+		return stepCode(stepCheckpoint)
+	case 11:
+		return stepCode(stepGet)
+	default:
+		return c
+	}
 }

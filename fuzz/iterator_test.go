@@ -205,6 +205,15 @@ func (r *iterRun) iterate() {
 		case stepDelete:
 			r.del(st.key)
 			continue
+		case stepCheckpoint:
+			r.logf("  [checkpoint]")
+			if err := r.db.Checkpoint(); err != nil {
+				r.fatalf("checkpoint under an open iterator: %v", err)
+			}
+			continue
+		case stepGet:
+			r.get(st.key)
+			continue
 		}
 		r.logf("  %s -> %s", st, iterPos(got, it))
 		checkIterStep(r.fatalf, st.String(), it, mit, got, want)
@@ -270,7 +279,7 @@ func iteratorSeeds() map[string][]byte {
 			steps := g.rng.IntN(32)
 			k.u8(byte(steps))
 			for range steps + 1 {
-				c := byte(g.rng.IntN(10))
+				c := randomStepCode(g.rng)
 				k.u8(c)
 				if st := stepOf(c); st.hasKey() {
 					key()

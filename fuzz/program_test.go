@@ -126,20 +126,31 @@ const (
 	stepSeekLT
 	stepNext
 	stepPrev
-	stepPut    // a write while the iterator is open: it must not show
-	stepDelete // likewise
+	stepPut        // a write while the iterator is open: it must not show
+	stepDelete     // likewise
+	stepCheckpoint // write-back and WAL truncation under the open iterator
+	stepGet        // a read (maybe a promotion) while the iterator is open
 )
 
+// stepOf maps a step byte to a step: bytes below 240 by their value
+// modulo 10, the last 16 to the steps added later (so that committed
+// crashers keep decoding as they did, unless they use those bytes).
 func stepOf(b byte) stepKind {
+	switch {
+	case b >= 248:
+		return stepGet
+	case b >= 240:
+		return stepCheckpoint
+	}
 	return [...]stepKind{stepFirst, stepLast, stepSeekGE, stepSeekLT, stepNext, stepNext, stepPrev, stepPrev, stepPut, stepDelete}[b%10]
 }
 
 func stepCode(k stepKind) byte {
-	return [...]byte{stepFirst: 0, stepLast: 1, stepSeekGE: 2, stepSeekLT: 3, stepNext: 4, stepPrev: 6, stepPut: 8, stepDelete: 9}[k]
+	return [...]byte{stepFirst: 0, stepLast: 1, stepSeekGE: 2, stepSeekLT: 3, stepNext: 4, stepPrev: 6, stepPut: 8, stepDelete: 9, stepCheckpoint: 240, stepGet: 248}[k]
 }
 
 func (k stepKind) hasKey() bool {
-	return k == stepSeekGE || k == stepSeekLT || k == stepPut || k == stepDelete
+	return k == stepSeekGE || k == stepSeekLT || k == stepPut || k == stepDelete || k == stepGet
 }
 
 // engOp is one operation of a FuzzEngine program. Values are given by
@@ -399,6 +410,10 @@ func (st iterStep) String() string {
 		return "Prev"
 	case stepPut:
 		return fmt.Sprintf("[put %q (%d bytes)]", st.key, st.vlen)
+	case stepCheckpoint:
+		return "[checkpoint]"
+	case stepGet:
+		return fmt.Sprintf("[get %q]", st.key)
 	}
 	return fmt.Sprintf("[delete %q]", st.key)
 }
