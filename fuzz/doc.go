@@ -25,7 +25,9 @@
 // and checks iterators with random bounds, seeks, direction changes and
 // concurrent writes against a sorted model.
 //
-// FuzzWALReplay treats its input as a WAL segment. wal.ReadSegment must
+// FuzzWALReplay treats its input as a WAL segment (after a mode byte that
+// can ask for the records' checksums to be fixed up first, so that
+// mutations reach the payload decoder). wal.ReadSegment must
 // never panic or hang and must return exactly the records that an
 // independent decoder of the documented format accepts, then a corruption
 // error at the offset of the first record it rejects. wal.Open of a log
@@ -46,7 +48,7 @@
 // `go test ./fuzz/ -run TestSeedCorpus -update-corpus`). A campaign runs
 // one target at a time:
 //
-//	go test -run '^$' -fuzz '^FuzzEngine$' -fuzztime 30m -fuzzminimizetime 5s -timeout 0 -parallel 1 ./fuzz/
+//	go test -run '^$' -fuzz '^FuzzEngine$' -fuzztime 30m -fuzzminimizetime 50x -timeout 0 -parallel 1 ./fuzz/
 //
 // -timeout 0 lifts go test's default 10-minute limit, and a short
 // -fuzzminimizetime keeps the engine fuzzing instead of spending up to a

@@ -82,5 +82,13 @@ func walSeeds(t *testing.T) map[string][]byte {
 		d[len(d)/3] ^= 0x10
 		seeds[seedName("flipped", i)] = d
 	}
+	// The first byte is the mode: 0 replays the bytes as they are, 1 fixes
+	// up the checksums first (a no-op on a valid segment, and the start of
+	// every mutation of the payloads that keeps them checksummed).
+	for name, seg := range seeds {
+		seeds[name] = append([]byte{0}, seg...)
+	}
+	seeds["seed-fixed-valid-synced"] = append([]byte{1}, synced...)
+	seeds["seed-fixed-one-record"] = append([]byte{1}, walSegmentFrom(t, wal.SyncAlways, walBatches(3))...)
 	return seeds
 }
