@@ -74,13 +74,18 @@ func TestHeapHonesty(t *testing.T) {
 	p99, gcs := pauseQuantile(pauses, readPauses(t), 0.99)
 	t.Logf("%d entries in %v (CPU %v): heap in use %.1f MiB for a budget of %.1f MiB (%.3fx), live heap %.1f MiB; GC pauses: %d, p99 %v",
 		n, fill.Round(time.Millisecond), fillCPU.Round(time.Millisecond), float64(inUse)/(1<<20), float64(budget)/(1<<20), ratio, float64(ms.HeapAlloc-base)/(1<<20), gcs, p99)
+	perEntry := float64(ms.HeapAlloc-base)/float64(n) - 32
+	t.Logf("overhead beyond key and value: %.1f B/entry (EntryOverhead %d)", perEntry, EntryOverhead)
+	if perEntry > EntryOverhead {
+		t.Errorf("measured overhead %.1f B/entry exceeds the charged EntryOverhead %d", perEntry, EntryOverhead)
+	}
 	if ratio > 1.3 {
 		t.Errorf("heap in use is %.3fx the budget, want <= 1.3x", ratio)
 	}
 	// Stop-the-world pauses do not scan the heap; what stretches them is
-	// waiting for descheduled threads, which on the shared CI machine (and
-	// under -race) can take hundreds of milliseconds. Only a pathological
-	// pause fails the test; the figure itself goes to docs/BENCHMARKS.md.
+	// waiting for descheduled threads, which on an oversubscribed machine
+	// has taken up to 0.8 s. Only a pathological pause fails the test; the
+	// figure itself goes to docs/BENCHMARKS.md.
 	if p99 > maxGCPause {
 		t.Errorf("p99 GC pause %v, want <= %v", p99, maxGCPause)
 	}

@@ -9,6 +9,6 @@ const (
 	overheadEntries    = 1_000_000
 	heapHonestyEntries = 10_000_000
 	hitRatioTraceLen   = 1_000_000
-	maxGCPause         = time.Second
+	maxGCPause         = 5 * time.Second
 	propertyOps        = 3000
 )
