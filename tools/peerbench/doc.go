@@ -19,5 +19,12 @@
 // each peer. It prints a table, writes summary.csv, runs.csv and PNG charts
 // into -out, and checks the ISSUE's targets.
 //
-// -tiny is a smoke mode for CI that finishes in seconds.
+// Usage, from tools/peerbench:
+//
+//	go run . -out /tmp/peerbench-out              # the default run (about 10 minutes on 2 cores)
+//	go run . -sync -workloads A-zipf,C-zipf       # every write fsynced, two workloads
+//	go run . -scale 4 -duration 10s               # 4x the budget and the dataset, longer runs
+//	go run . -engines tierkv -cpuprofile tierkv   # CPU profiles of tierkv's measured phases
+//	go run . -report /tmp/peerbench-out/runs.csv  # redo the tables and charts of a run
+//	go run . -tiny                                # smoke mode for CI: seconds
 package main
