@@ -64,6 +64,15 @@ type Options struct {
 	ReadOnly bool
 	// Logger receives log messages. Default: discard.
 	Logger Logger
+	// BeforeFlush, if set, runs in Pebble's flush path after a flush's
+	// inputs are chosen and before it writes anything (Pebble's FlushBegin
+	// event, called with Pebble's internal mutex held, so it must not call
+	// the Store). With Pebble's WAL disabled a flush is what makes data
+	// durable, so this is where the engine syncs its own WAL: the disk tier
+	// then never holds durably what that WAL could still lose. If it fails,
+	// the store fences its filesystem (every later write fails, so the
+	// flush cannot complete) and the error becomes sticky. Default nil.
+	BeforeFlush func() error
 }
 
 // DefaultOptions returns a fresh Options holding every default.

@@ -94,8 +94,14 @@ func (s *Store) openErr(dir string, err error) error {
 
 func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
 	o := &s.opts
+	fs := o.FS
+	var fence *flushFence
+	if o.BeforeFlush != nil && !o.ReadOnly {
+		fence = &flushFence{before: o.BeforeFlush, onFail: s.sticky.set}
+		fs = fence.wrapFS(fs)
+	}
 	po := &pebble.Options{
-		FS:                          o.FS,
+		FS:                          fs,
 		Cache:                       cache,
 		DisableWAL:                  true,
 		ReadOnly:                    o.ReadOnly,
@@ -106,6 +112,9 @@ func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
 		L0StopWritesThreshold:       pebbleNeverStall,
 		Logger:                      pebbleLogger{l: o.Logger, fatal: s.sticky.set},
 		EventListener:               s.listener(),
+	}
+	if fence != nil {
+		po.EventListener.FlushBegin = fence.flushBegin
 	}
 	if !o.ReadOnly {
 		// A read-only open must not ratchet the format (that writes).

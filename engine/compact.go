@@ -27,6 +27,8 @@ func (db *DB) diskStats() DiskStats {
 		PebbleBytesWritten: m.FlushBytesWritten + m.CompactionBytesWritten,
 		WriteAmp:           m.WriteAmp(),
 		DiskUsageBytes:     m.DiskUsageBytes,
+		Flushes:            m.Flushes,
+		Compactions:        m.Compactions,
 		BlockCacheHits:     m.BlockCacheHits,
 		BlockCacheMisses:   m.BlockCacheMisses,
 		Summary:            m.String(),

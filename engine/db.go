@@ -163,7 +163,9 @@ func (db *DB) openTiers() error {
 	disk, err := disktier.Open(fs.PathJoin(db.dir, diskDirName), &disktier.Options{
 		FS:              fs,
 		BlockCacheBytes: o.BlockCacheBytes,
+		MemTableBytes:   o.MemTableBytes,
 		ReadOnly:        o.ReadOnly,
+		BeforeFlush:     db.syncWALBeforeFlush,
 	})
 	if err != nil {
 		return wrapCorruption(fmt.Errorf("tierkv: open disk tier: %w", err))
@@ -216,11 +218,12 @@ func (db *DB) closeTiers() error {
 	if db.mem != nil {
 		db.mem.Close()
 	}
-	if db.log != nil {
-		errs = append(errs, db.log.Close())
-	}
+	// The disk tier first: a flush still running calls back into the WAL.
 	if db.disk != nil {
 		errs = append(errs, db.disk.Close())
+	}
+	if db.log != nil {
+		errs = append(errs, db.log.Close())
 	}
 	if db.lock != nil {
 		errs = append(errs, db.lock.Close())

@@ -82,6 +82,9 @@ type Options struct {
 	CheckpointWALBytes int64
 	// WALSegmentBytes is the WAL's segment rotation size; default 64 MiB.
 	WALSegmentBytes int64
+	// MemTableBytes is the size of one Pebble memtable in the disk tier;
+	// default 16 MiB (disktier.DefaultMemTableBytes).
+	MemTableBytes int64
 	// Logger receives recovery reports; default discards.
 	Logger Logger
 }
@@ -160,6 +163,9 @@ func (o *Options) validate() error {
 	}
 	if o.WALSegmentBytes < 0 {
 		bad("WALSegmentBytes %d < 0", o.WALSegmentBytes)
+	}
+	if o.MemTableBytes < 0 {
+		bad("MemTableBytes %d < 0", o.MemTableBytes)
 	}
 	return errors.Join(errs...)
 }

@@ -35,6 +35,8 @@ type DiskStats struct {
 	PebbleBytesWritten uint64  // bytes Pebble wrote in flushes and compactions
 	WriteAmp           float64 // PebbleBytesWritten / BytesWritten
 	DiskUsageBytes     uint64  // bytes of Pebble's files
+	Flushes            int64   // Pebble flushes (checkpoints' and Pebble's own)
+	Compactions        int64
 	BlockCacheHits     int64
 	BlockCacheMisses   int64
 	Summary            string // Pebble's metrics, human-readable (LSM shape)

@@ -22,15 +22,16 @@ func (db *DB) evict() error {
 	return db.mem.Evict(db.writeBackVictims)
 }
 
-// writeBackVictims writes evicted dirty entries to the disk tier. The WAL is
-// synced first: the disk tier must never hold a version that a crash could
-// take out of the WAL, or recovery could not rebuild a prefix of the writes.
-// A delete is a removal: replay re-applies every record above the watermark
-// in order, so the disk tier never needs to remember a delete's sequence.
+// writeBackVictims writes evicted dirty entries to the disk tier. A delete
+// is a removal: replay re-applies every record above the watermark in
+// order, so the disk tier never needs to remember a delete's sequence.
+//
+// The disk tier must never hold durably a version that a crash could take
+// out of the WAL, or recovery could not rebuild a prefix of the writes. The
+// batch goes into Pebble's memtable, which only a flush makes durable, and
+// every flush first syncs the WAL (syncWALBeforeFlush): so no WAL sync is
+// needed here, on the write path.
 func (db *DB) writeBackVictims(entries []memtier.Entry) error {
-	if err := db.log.Sync(); err != nil {
-		return db.fail(fmt.Errorf("WAL sync before write-back: %w", err))
-	}
 	b := db.disk.NewBatch()
 	for i := range entries {
 		e := &entries[i]
@@ -115,6 +116,23 @@ func (db *DB) writeCheckpoint(dirty []memtier.Entry, w uint64) error {
 		return db.fail(fmt.Errorf("checkpoint flush: %w", err))
 	}
 	db.stats.writeBacks.Add(uint64(len(dirty)))
+	return nil
+}
+
+// syncWALBeforeFlush is the disk tier's BeforeFlush hook: a Pebble flush
+// (ours or its own, when a memtable fills) makes written-back versions
+// durable, so the WAL records behind them must be durable first. It runs
+// inside Pebble's flush, so it must not call the disk tier. A failure
+// makes the DB read-only, and the disk tier fences itself so the flush
+// cannot complete.
+func (db *DB) syncWALBeforeFlush() error {
+	log := db.log
+	if log == nil {
+		return nil // still opening: nothing has been written back yet
+	}
+	if err := log.Sync(); err != nil {
+		return db.fail(fmt.Errorf("WAL sync before a disk-tier flush: %w", err))
+	}
 	return nil
 }
 

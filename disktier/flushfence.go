@@ -1,0 +1,45 @@
+package disktier
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+)
+
+// errFenced is what a fenced filesystem returns for every write.
+var errFenced = errors.New("disktier: writes fenced after a failed BeforeFlush")
+
+// flushFence runs Options.BeforeFlush at every flush and, if it fails,
+// fences the filesystem under Pebble: from then on every write operation
+// fails, so the flush that asked (and any later one) cannot make data
+// durable that the engine's WAL could lose.
+type flushFence struct {
+	before func() error
+	fenced atomic.Bool
+	onFail func(error)
+}
+
+// wrapFS returns fs with the fence in front of its write operations.
+func (f *flushFence) wrapFS(fs vfs.FS) vfs.FS {
+	return errorfs.Wrap(fs, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if f.fenced.Load() && op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpFileClose {
+			return errFenced
+		}
+		return nil
+	}))
+}
+
+// flushBegin is the FlushBegin event handler.
+func (f *flushFence) flushBegin(pebble.FlushInfo) {
+	if f.fenced.Load() {
+		return
+	}
+	if err := f.before(); err != nil {
+		f.fenced.Store(true)
+		f.onFail(fmt.Errorf("disktier: before flush: %w", err))
+	}
+}
