@@ -65,6 +65,8 @@ type Log struct {
 // that what survived a crash is durable before anything builds on it, and
 // continues appending to the last segment (or a new one if it is full).
 // Open returns ErrInvalidOptions (wrapped) for bad options, and I/O errors.
+// It takes no lock: the caller (the engine's directory lock) makes sure that
+// one Log at most is open on dir.
 func Open(dir string, opts *Options) (*Log, error) {
 	var o Options
 	if opts != nil {

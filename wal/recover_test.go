@@ -319,3 +319,54 @@ func TestCorruptionAfterOpen(t *testing.T) {
 		t.Fatalf("Replay: %v after %d records", err, n)
 	}
 }
+
+// TestReadOnlyLeavesLostTail: a read-only Open reports and skips a lost
+// tail but changes no file; the next writable Open truncates it.
+func TestReadOnlyLeavesLostTail(t *testing.T) {
+	const n = 5
+	fs, path, data := oneSegmentLog(t, n, SyncAlways)
+	offs := recordOffsets(t, data)
+	torn := bytes.Clone(data[:offs[n-1]+7])
+	writeFile(t, fs, path, torn)
+	ro, err := Open("wal", &Options{FS: fs, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := replayAll(t, ro, 0); len(got) != n-1 || ro.Recovered().DroppedBytes != 7 {
+		t.Fatalf("read-only: %d records, report %v", len(got), ro.Recovered())
+	}
+	ro.Close()
+	if !bytes.Equal(readFile(t, fs, path), torn) {
+		t.Fatalf("read-only Open changed the segment")
+	}
+	l := openT(t, fs, nil)
+	defer l.Close()
+	if got := readFile(t, fs, path); int64(len(got)) != offs[n-1] {
+		t.Fatalf("writable Open left %d bytes, want %d", len(got), offs[n-1])
+	}
+}
+
+// TestTruncateThenReopen: after Truncate the log reopens from its remaining
+// segments and continues the sequence.
+func TestTruncateThenReopen(t *testing.T) {
+	fs := vfs.NewMem()
+	l := openT(t, fs, &Options{SegmentBytes: 700})
+	appendN(t, l, 0, 40)
+	if err := l.Truncate(30); err != nil {
+		t.Fatal(err)
+	}
+	first := l.Segments()[0].FirstSeq
+	if first > 31 || first == 1 {
+		t.Fatalf("first remaining segment starts at %d", first)
+	}
+	l.Close()
+	l = openT(t, fs, &Options{SegmentBytes: 700})
+	defer l.Close()
+	got := replayAll(t, l, 0)
+	if len(got) == 0 || got[0].Seq != first || got[len(got)-1].Seq != 40 {
+		t.Fatalf("replayed seqs %d..%d, want %d..40", got[0].Seq, got[len(got)-1].Seq, first)
+	}
+	if seq, err := l.Append(genOps(40)); err != nil || seq != 41 {
+		t.Fatalf("Append: seq %d err %v", seq, err)
+	}
+}
