@@ -52,7 +52,9 @@
 // A crash can lose what was not fsynced: the file ends early, or some 4 KiB
 // blocks read back as zeros while later blocks survived. It cannot damage
 // what was fsynced. When Open meets a bad record at offset X of a segment,
-// it looks for valid records after X. One whose synced field exceeds X
+// it looks for valid records after X (after the bad record's claimed end
+// when its length looks intact, so that record-like bytes inside a user
+// value are not taken for log data). One whose synced field exceeds X
 // proves that X had been fsynced before that record was written: the bad
 // record is damage, reported as a *CorruptionError (ErrCorruption) naming
 // the file and X. Otherwise, in the last segment, the bad record and

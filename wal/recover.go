@@ -97,16 +97,15 @@ func validAfter(fs vfs.FS, path string, badOff int64, prevSeq uint64) (found int
 	if err != nil {
 		return 0, false, fmt.Errorf("wal: stat %q: %w", path, err)
 	}
-	start := badOff + 1
-	if st.Size() <= start {
+	if st.Size() <= badOff+1 {
 		return 0, false, nil
 	}
-	buf := make([]byte, st.Size()-start)
-	if _, err := f.ReadAt(buf, start); err != nil && err != io.EOF {
+	buf := make([]byte, st.Size()-badOff)
+	if _, err := f.ReadAt(buf, badOff); err != nil && err != io.EOF {
 		return 0, false, fmt.Errorf("wal: read %q: %w", path, err)
 	}
-	for p := 0; p+headerSize <= len(buf); {
-		n, h := recordAt(buf, p, start, prevSeq)
+	for p := resumeAt(buf, badOff, prevSeq); p+headerSize <= len(buf); {
+		n, h := recordAt(buf, p, badOff, prevSeq)
 		if n == 0 {
 			p++
 			continue
@@ -117,6 +116,32 @@ func validAfter(fs vfs.FS, path string, badOff int64, prevSeq uint64) (found int
 		p += n
 	}
 	return found, proven, nil
+}
+
+// resumeAt returns where validAfter starts looking in buf, which holds the
+// segment from the bad record on. If the bad record's length looks intact
+// (it ends exactly at the end of the file, or a valid record follows
+// exactly where it ends), the search skips its payload: a user value may
+// itself contain bytes that parse as a valid record, which must not be
+// taken for log data.
+func resumeAt(buf []byte, base int64, prevSeq uint64) int {
+	if len(buf) < headerSize {
+		return 1
+	}
+	h := parseHeader(buf)
+	end := headerSize + int(h.n)
+	if !h.plausible() || end > len(buf) {
+		return 1
+	}
+	if end == len(buf) {
+		return end
+	}
+	if end+headerSize <= len(buf) {
+		if n, _ := recordAt(buf, end, base, prevSeq); n > 0 {
+			return end
+		}
+	}
+	return 1
 }
 
 // recordAt returns the length and header of a valid record at buf[p:]

@@ -370,3 +370,39 @@ func TestTruncateThenReopen(t *testing.T) {
 		t.Fatalf("Append: seq %d err %v", seq, err)
 	}
 }
+
+// TestEmbeddedRecordIsNotProof: a value holding the bytes of a valid record
+// (with a synced offset beyond the record that holds it) must not make a
+// damaged last record look proven-synced.
+func TestEmbeddedRecordIsNotProof(t *testing.T) {
+	fs := vfs.NewMem()
+	l := openT(t, fs, nil)
+	appendN(t, l, 0, 3)
+	x := l.Size()
+	var e encoded
+	inner := []Op{{Kind: OpPut, Key: []byte("e"), Value: []byte("f")}}
+	size, _ := payloadSize(inner)
+	e.encode(inner, size)
+	embedded := appendRecord(nil, &e, 1000, x+1)
+	value := append([]byte("0123456789abcdef"), embedded...)
+	if _, err := l.Append([]Op{{Kind: OpPut, Key: []byte("v"), Value: value}}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	path := "wal/" + segmentName(1)
+	data := readFile(t, fs, path)
+	if !bytes.Contains(data, embedded) {
+		t.Fatalf("the embedded record was not stored verbatim")
+	}
+	data[x+headerSize+3] ^= 1 // the outer record's key, before the embedded bytes
+	writeFile(t, fs, path, data)
+	l, err := Open("wal", &Options{FS: fs})
+	if err != nil {
+		t.Fatalf("Open: %v (a lost tail was taken for damage)", err)
+	}
+	defer l.Close()
+	if r := l.Recovered(); r.Offset != x || r.Damaged {
+		t.Fatalf("report %v", r)
+	}
+	checkPrefix(t, replayAll(t, l, 0), 3)
+}
