@@ -12,7 +12,7 @@ import (
 )
 
 // Short-mode flags: a few thousand small records and a fraction of a second.
-var shortBench = []string{"--keys", "3000", "--value-size", "100", "--mem", "64KiB", "--duration", "150ms", "--threads", "2"}
+var shortBench = []string{"--keys", "1500", "--value-size", "100", "--mem", "32KiB", "--duration", "150ms", "--threads", "2"}
 
 func TestBenchWorkloads(t *testing.T) {
 	for _, w := range []string{"A", "B", "C", "D", "E", "F"} {
@@ -26,7 +26,7 @@ func TestBenchWorkloads(t *testing.T) {
 				t.Fatalf("not JSON: %v\n%s", err, r.stdout)
 			}
 			run := res.Run
-			if res.Load == nil || res.Load.Records != 3000 || run.Ops == 0 || run.OpsPerSec <= 0 || run.Errors != "" {
+			if res.Load == nil || res.Load.Records != 1500 || run.Ops == 0 || run.OpsPerSec <= 0 || run.Errors != "" {
 				t.Fatalf("result %+v / %+v", res.Load, run)
 			}
 			all := run.Latency[len(run.Latency)-1]
@@ -77,7 +77,7 @@ func TestBenchText(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
 	args := append([]string{"bench", dir, "--policy", "lru", "--progress"}, shortBench...)
 	r := runCLI(t, "", args...)
-	r.expect(t, 0, []string{"workload A", "policy lru", "load: 3000 records", "read 50% update 50%, zipfian",
+	r.expect(t, 0, []string{"workload A", "policy lru", "load: 1500 records", "read 50% update 50%, zipfian",
 		"p99.9", "gets answered by the memory tier", "bytes written to disk per user byte"},
 		[]string{"load", "ops/s, memory tier hits"})
 	// A second run reuses the loaded DB.
@@ -120,9 +120,9 @@ func TestBenchUsage(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
-	r := runCLI(t, "", "demo", "--dir", dir, "--keys", "3000", "--value-size", "100", "--mem", "32KiB",
+	r := runCLI(t, "", "demo", "--dir", dir, "--keys", "1500", "--value-size", "100", "--mem", "32KiB",
 		"--duration", "200ms", "--threads", "2")
-	r.expect(t, 0, []string{"1. Load 3000 records", "2. YCSB workload B", "Zipfian keys", "3. The same with uniform keys",
+	r.expect(t, 0, []string{"1. Load 1500 records", "2. YCSB workload B", "Zipfian keys", "3. The same with uniform keys",
 		"gets answered by the memory tier", "What happened", "promotions"}, nil)
 	runCLI(t, "", "get", dir, string(ycsb.KeyName(nil, 0))).expect(t, 0, nil, nil)
 	// Without --dir the DB lives in a temporary directory that is removed.
