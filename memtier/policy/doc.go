@@ -5,7 +5,15 @@
 // touches the memory tier's tables; it returns decisions (admit or not, which
 // victims) and the tier carries them out. Entry ids are small dense integers
 // that the tier allocates and reuses, so a policy keeps its per-entry state in
-// slices indexed by id rather than in maps.
+// slices indexed by id rather than in maps: W-TinyLFU 24 bytes per entry
+// (cost and queue packed in one word, the key hash, two 32-bit links), LRU
+// 16, LFU 17, Random 20. W-TinyLFU and LFU add a frequency sketch of about
+// 8 bytes per expected entry (Options.ExpectedEntries).
+//
+// Every operation is O(1) amortized: LRU and W-TinyLFU move list links; LFU
+// keeps one list per count and halves the counts once per aging period;
+// Random samples Options.Samples entries per eviction; W-TinyLFU's window
+// adjustment moves at most 1000 entries once per sample of requests.
 //
 // A Policy is not safe for concurrent use: the tier calls it under its policy
 // lock, feeding it hits in batches drained from lossy buffers.

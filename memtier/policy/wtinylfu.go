@@ -166,12 +166,14 @@ func (p *wtinylfu) Promote(id ID, hash uint64, cost int64, victims []ID) (bool, 
 
 // mainVictim returns the entry eviction would consider first.
 func (p *wtinylfu) mainVictim() ID {
-	for _, l := range []*list{&p.probation, &p.prot, &p.window} {
-		if l.tail != nilID {
-			return l.tail
-		}
+	switch {
+	case p.probation.tail != nilID:
+		return p.probation.tail
+	case p.prot.tail != nilID:
+		return p.prot.tail
+	default:
+		return p.window.tail
 	}
-	return nilID
 }
 
 func (p *wtinylfu) Update(id ID, cost int64, victims []ID) []ID {
