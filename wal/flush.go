@@ -51,17 +51,33 @@ func (l *Log) Append(ops []Op) (uint64, error) {
 	}
 	seq := l.nextSeq
 	l.nextSeq++
-	g := l.queueLocked(e, seq)
+	// With SyncNever and nothing else in flight, the appender writes its
+	// record itself: handing it to the flusher and back would cost two
+	// goroutine switches per append for no shared fsync.
+	lead := l.opts.Sync == SyncNever && !l.flushing && l.pending == nil
+	g := l.queueLocked(e, seq, !lead)
+	if lead {
+		l.pending, l.flushing = nil, true
+	}
 	l.mu.Unlock()
 	l.encs.Put(e)
+	if lead {
+		l.flush(g, false)
+		l.mu.Lock()
+		l.flushing = false
+		if l.pending != nil {
+			l.kickLocked()
+		}
+		l.mu.Unlock()
+	}
 	<-g.done
 	return seq, g.err
 }
 
 // queueLocked adds a record to the pending group, rotating to a new
 // segment when the current one is full.
-func (l *Log) queueLocked(e *encoded, seq uint64) *group {
-	g := l.pendingLocked()
+func (l *Log) queueLocked(e *encoded, seq uint64, kick bool) *group {
+	g := l.pendingLocked(kick)
 	if l.logicalOff >= l.opts.SegmentBytes {
 		l.logicalSeg, l.logicalOff, l.syncedOff = seq, 0, 0
 		g.chunks = append(g.chunks, chunk{seg: seq, create: true})
@@ -80,8 +96,8 @@ func (l *Log) queueLocked(e *encoded, seq uint64) *group {
 }
 
 // pendingLocked returns the group collecting records, starting one (and
-// waking the flusher) if there is none.
-func (l *Log) pendingLocked() *group {
+// waking the flusher, if kick) if there is none.
+func (l *Log) pendingLocked(kick bool) *group {
 	if l.pending == nil {
 		g := &group{
 			sync: l.opts.Sync == SyncAlways,
@@ -89,12 +105,19 @@ func (l *Log) pendingLocked() *group {
 		}
 		g.chunks = g.inline[:0]
 		l.pending = g
-		select {
-		case l.kick <- struct{}{}:
-		default:
+		if kick {
+			l.kickLocked()
 		}
 	}
 	return l.pending
+}
+
+// kickLocked wakes the flusher (or leaves it a wake-up if it is busy).
+func (l *Log) kickLocked() {
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Sync fsyncs everything appended so far. It returns ErrClosed,
@@ -106,7 +129,7 @@ func (l *Log) Sync() error {
 		l.mu.Unlock()
 		return err
 	}
-	g := l.pendingLocked()
+	g := l.pendingLocked(true)
 	g.sync = true
 	l.mu.Unlock()
 	<-g.done
@@ -127,7 +150,7 @@ func (l *Log) Close() error {
 		l.mu.Unlock()
 		return nil
 	}
-	g := l.pendingLocked()
+	g := l.pendingLocked(true)
 	g.sync = true
 	l.mu.Unlock()
 	<-g.done
@@ -159,10 +182,19 @@ func (l *Log) flushLoop() {
 			return
 		}
 		l.mu.Lock()
+		if l.flushing {
+			// An appender is writing inline (SyncNever); it kicks us
+			// when it is done if more is pending.
+			l.mu.Unlock()
+			continue
+		}
 		g := l.pending
-		l.pending = nil
+		l.pending, l.flushing = nil, true
 		l.mu.Unlock()
 		l.flush(g, syncNow)
+		l.mu.Lock()
+		l.flushing = false
+		l.mu.Unlock()
 		if l.opts.Sync == SyncInterval && tick == nil && l.fileSynced < l.fileOff {
 			if timer == nil {
 				timer = time.NewTimer(l.opts.SyncInterval)

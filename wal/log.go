@@ -30,13 +30,14 @@ type Log struct {
 	err        error         // sticky write/fsync error
 	closed     bool          // Close was called
 	pending    *group        // records queued for the flusher, or nil
+	flushing   bool          // the flusher or an appender owns the file fields below
 	segs       []SegmentInfo // live segments; the last is the active one, Size = bytes written
 	logicalSeg uint64        // segment the next queued record goes into
 	logicalOff int64         // its size once every queued record is written
 	syncedOff  int64         // its bytes known durable, stamped into records
 	freeBufs   [][]byte      // chunk buffers to reuse
 
-	// Owned by the flusher goroutine (and by Open before it starts).
+	// Owned by whoever set flushing (and by Open before the flusher starts).
 	file         vfs.File
 	fileSeg      uint64
 	fileOff      int64
