@@ -111,7 +111,7 @@ func validAfter(fs vfs.FS, path string, badOff int64, prevSeq uint64) (found int
 			continue
 		}
 		found++
-		proven = proven || int64(h.synced) > badOff
+		proven = proven || h.synced > uint64(badOff)
 		prevSeq = h.seq
 		p += n
 	}
@@ -149,7 +149,9 @@ func resumeAt(buf []byte, base int64, prevSeq uint64) int {
 func recordAt(buf []byte, p int, base int64, prevSeq uint64) (int, header) {
 	h := parseHeader(buf[p:])
 	end := p + headerSize + int(h.n)
-	if !h.plausible() || end > len(buf) || h.seq <= prevSeq || int64(h.synced) > base+int64(p) {
+	// Unsigned: a synced field of 2^63 or more must not turn negative and
+	// pass for an offset at or before the record's own.
+	if !h.plausible() || end > len(buf) || h.seq <= prevSeq || h.synced > uint64(base)+uint64(p) {
 		return 0, h
 	}
 	if checksum(crcOf(buf[p+headerSize:end]), buf[p:]) != h.crc {
