@@ -199,15 +199,32 @@ func fixChecksums(seg []byte) {
 	}
 }
 
-// oracleProven scans every offset after the bad record at bad for valid
-// records (checksum, increasing sequence numbers, a synced field no larger
-// than their own offset), as wal's doc.go describes, and reports whether
-// one of them says the bad record's offset had been fsynced.
+// oracleProven looks for valid records (checksum, increasing sequence
+// numbers, a synced field no larger than their own offset) after the bad
+// record at bad, as wal's doc.go describes, and reports whether one of them
+// says the bad record's offset had been fsynced. The search starts at the
+// bad record's claimed end when its length looks intact (the end of the
+// data, or a valid record right there), else at every offset after bad.
 func oracleProven(data []byte, bad int, prev uint64) bool {
-	proven := false
-	for p := bad + 1; p+walHeaderSize <= len(data); {
+	valid := func(p int, prev uint64) (walRecord, bool) {
 		rec, _, reason := oracleHeader(data, p)
-		if reason != "" || rec.seq <= prev || rec.synced > uint64(p) {
+		return rec, reason == "" && rec.seq > prev && rec.synced <= uint64(p)
+	}
+	start := bad + 1
+	if len(data)-bad >= walHeaderSize {
+		h := data[bad:]
+		n := uint64(binary.LittleEndian.Uint32(h[4:]))
+		plausible := n >= 2 && n <= maxWALPayload && h[8]&^1 == 0 && binary.LittleEndian.Uint64(h[9:]) != 0
+		if end := uint64(bad+walHeaderSize) + n; plausible && end <= uint64(len(data)) {
+			if _, ok := valid(int(end), prev); ok || end == uint64(len(data)) {
+				start = int(end)
+			}
+		}
+	}
+	proven := false
+	for p := start; p+walHeaderSize <= len(data); {
+		rec, ok := valid(p, prev)
+		if !ok {
 			p++
 			continue
 		}
