@@ -330,6 +330,9 @@ func TestStatsAddUp(t *testing.T) {
 	if s.MemTierBytes > 4<<10 {
 		t.Fatalf("memory tier holds %d bytes, budget %d", s.MemTierBytes, 2<<10)
 	}
+	if s.UserBytesWritten != 300*(4+50) || s.WALBytesWritten < s.UserBytesWritten {
+		t.Fatalf("user bytes %d, WAL bytes %d: want 16200 and at least as many", s.UserBytesWritten, s.WALBytesWritten)
+	}
 	if s.GetLatency.Count == 0 || s.GetLatency.P99 < s.GetLatency.P50 {
 		t.Fatalf("get latency: %+v", s.GetLatency)
 	}

@@ -24,6 +24,9 @@ type Stats struct {
 	MemTierBudget       int64   // Options.MemTierBytes
 	DurableSeq          uint64  // the disk tier's watermark: every write at or below it is in Pebble
 	LastSeq             uint64  // the last sequence number the WAL assigned
+	WALBytesWritten     uint64  // bytes written to WAL segments since Open
+	WALSyncs            uint64  // fsyncs of WAL segments since Open
+	UserBytesWritten    uint64  // key and value bytes of the operations written since Open
 	GetLatency          Latency // sampled: one Get in getLatencySample
 	PutLatency          Latency // Put, Delete and Apply
 	Disk                DiskStats
@@ -46,7 +49,7 @@ type DiskStats struct {
 type dbStats struct {
 	gets, memHits                                stripedCounter // bumped by every Get
 	diskHits, notFound, getErrors                atomic.Uint64
-	promotions, writeBacks, writes               atomic.Uint64
+	promotions, writeBacks, writes, userBytes    atomic.Uint64
 	checkpoints, replayedRecords, walTailDropped atomic.Uint64
 	getLatency, putLatency                       latencyHistogram
 }
@@ -63,6 +66,7 @@ func (db *DB) Stats() Stats {
 		Promotions:          s.promotions.Load(),
 		WriteBacks:          s.writeBacks.Load(),
 		Writes:              s.writes.Load(),
+		UserBytesWritten:    s.userBytes.Load(),
 		GetErrors:           s.getErrors.Load(),
 		Checkpoints:         s.checkpoints.Load(),
 		ReplayedRecords:     s.replayedRecords.Load(),
@@ -81,6 +85,8 @@ func (db *DB) Stats() Stats {
 	if !db.closed.Load() {
 		st.WALBytes = db.log.Size()
 		st.LastSeq = db.log.LastSeq()
+		ws := db.log.Stats()
+		st.WALBytesWritten, st.WALSyncs = ws.BytesWritten, ws.Syncs
 		st.DurableSeq = db.disk.Watermark()
 		st.Disk = db.diskStats()
 	}

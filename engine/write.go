@@ -78,16 +78,19 @@ func (db *DB) apply(ops []wal.Op) error {
 		}
 		return db.fail(fmt.Errorf("WAL append: %w", err))
 	}
-	large := false
+	large, bytes := false, 0
 	db.commitMu.RLock()
 	for i := range ops {
 		op := &ops[i]
 		db.mem.Put(op.Key, op.Value, seq, op.Kind == wal.OpDelete)
-		large = large || int64(len(op.Key)+len(op.Value)) >= db.largeEntry
+		n := len(op.Key) + len(op.Value)
+		large = large || int64(n) >= db.largeEntry
+		bytes += n
 	}
 	db.commitMu.RUnlock()
 	db.published.publish(seq)
 	db.stats.writes.Add(uint64(len(ops)))
+	db.stats.userBytes.Add(uint64(bytes))
 	db.stats.putLatency.record(time.Since(start))
 
 	if pending := db.mem.PendingWriteBack(); pending >= db.evictBatch || (large && pending > 0) {
