@@ -80,7 +80,9 @@
 // fills the next group. (Yielding to the woken appenders so that all N
 // share one fsync was tried: it doubles records per fsync but serializes
 // the appenders' CPU work with the fsync instead of overlapping them, and
-// measured slower on our loaded 2-core machines.) With SyncNever, an
-// appender that finds nothing queued or in flight writes its own record
-// instead of handing it to the flusher, saving two goroutine switches.
+// measured slower on our loaded 2-core machines.) An appender that finds
+// nothing queued or in flight (a lone writer) writes, and with SyncAlways
+// fsyncs, its own record instead of handing it to the flusher, saving two
+// goroutine switches; appenders that arrive meanwhile queue for the
+// flusher, which takes over when it is done.
 package wal

@@ -51,10 +51,12 @@ func (l *Log) Append(ops []Op) (uint64, error) {
 	}
 	seq := l.nextSeq
 	l.nextSeq++
-	// With SyncNever and nothing else in flight, the appender writes its
-	// record itself: handing it to the flusher and back would cost two
-	// goroutine switches per append for no shared fsync.
-	lead := l.opts.Sync == SyncNever && !l.flushing && l.pending == nil
+	// With nothing queued or in flight there is nobody to share a write or
+	// an fsync with: the appender writes (and, with SyncAlways, fsyncs) its
+	// record itself rather than paying two goroutine switches to hand it to
+	// the flusher and back. SyncInterval leaves it to the flusher, which
+	// owns the interval timer.
+	lead := l.opts.Sync != SyncInterval && !l.flushing && l.pending == nil
 	g := l.queueLocked(e, seq, !lead)
 	if lead {
 		l.pending, l.flushing = nil, true
@@ -183,8 +185,8 @@ func (l *Log) flushLoop() {
 		}
 		l.mu.Lock()
 		if l.flushing {
-			// An appender is writing inline (SyncNever); it kicks us
-			// when it is done if more is pending.
+			// An appender is writing inline; it kicks us when it is
+			// done if more is pending.
 			l.mu.Unlock()
 			continue
 		}
@@ -192,10 +194,11 @@ func (l *Log) flushLoop() {
 		l.pending, l.flushing = nil, true
 		l.mu.Unlock()
 		l.flush(g, syncNow)
+		unsynced := l.fileSynced < l.fileOff // read while still the owner
 		l.mu.Lock()
 		l.flushing = false
 		l.mu.Unlock()
-		if l.opts.Sync == SyncInterval && tick == nil && l.fileSynced < l.fileOff {
+		if l.opts.Sync == SyncInterval && tick == nil && unsynced {
 			if timer == nil {
 				timer = time.NewTimer(l.opts.SyncInterval)
 			} else {
