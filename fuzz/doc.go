@@ -10,7 +10,10 @@
 // with bounds, seeks and direction changes, checkpoints, compactions,
 // clean reopens and crashes. A crash takes a CrashClone of the
 // vfs.NewCrashableMem filesystem (keeping a share of the unsynced data
-// chosen by the input) and reopens the DB on the clone. Every result is
+// chosen by the input) and reopens the DB on the clone, sometimes opening
+// it read-only first (that open must show an allowed state, refuse writes,
+// change no file but the lock, and agree with the recovery that follows).
+// Every result is
 // checked against a plain in-memory model. After a crash the recovered
 // state must be exactly what the durability contract allows: with
 // SyncAlways every acknowledged write; with SyncInterval and SyncNever the

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,7 +99,7 @@ func (r *engineRun) exec(op engOp) {
 	case opReopen:
 		r.reopen()
 	case opCrash:
-		r.crash(crashPercents[op.crashPct], op.crashSeed)
+		r.crash(crashPercents[op.crashPct], op.crashSeed, op.crashRO)
 	}
 }
 
@@ -374,16 +376,25 @@ func (r *engineRun) reopen() {
 
 // crash clones the filesystem as a crash would leave it, closes the old DB
 // (its filesystem is discarded) and recovers on the clone.
-func (r *engineRun) crash(pct int, seed byte) {
+func (r *engineRun) crash(pct int, seed byte, readOnlyFirst bool) {
 	clone := r.fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: pct, RNG: rand.New(rand.NewPCG(uint64(seed), 0x5eed))})
 	if err := r.db.Close(); err != nil {
 		r.fatalf("close of the crashed DB: %v", err)
 	}
 	r.db, r.fs = nil, clone
+	var roView map[string][]byte
+	if readOnlyFirst {
+		roView = r.readOnlyLook()
+	}
 	r.open("recovery after crash")
 	got, err := dump(r.db)
 	if err != nil {
 		r.fatalf("scan after crash: %v", err)
+	}
+	if roView != nil {
+		if d := (&model{kv: roView}).diff(got); d != "" {
+			r.fatalf("recovery differs from what a read-only open of the crashed DB showed: %s", d)
+		}
 	}
 	n, ok := r.matchPrefix(got)
 	if !ok {
@@ -432,4 +443,73 @@ func (r *engineRun) closeQuietly() {
 	if r.db != nil {
 		_ = r.db.Close()
 	}
+}
+
+// readOnlyLook opens the crashed DB read-only: it must show a state the
+// contract allows, refuse writes, and change no file but the lock file.
+func (r *engineRun) readOnlyLook() map[string][]byte {
+	before := snapshotFiles(r.t, r.fs, dbDir)
+	o := r.cfg.options(r.fs)
+	o.ReadOnly = true
+	db, err := engine.Open(dbDir, &o)
+	if err != nil {
+		r.fatalf("read-only open after crash: %v", err)
+	}
+	got, err := dump(db)
+	if err != nil {
+		r.fatalf("read-only scan after crash: %v", err)
+	}
+	if _, ok := r.matchPrefix(got); !ok {
+		r.fatalf("read-only open after crash: the state is none the contract allows: %s", r.explainMismatch(got))
+	}
+	if err := db.Put([]byte("k000"), []byte("x")); !errors.Is(err, engine.ErrReadOnly) {
+		r.fatalf("put on a read-only DB: got %v, want ErrReadOnly", err)
+	}
+	if err := db.Close(); err != nil {
+		r.fatalf("close of the read-only DB: %v", err)
+	}
+	if after := snapshotFiles(r.t, r.fs, dbDir); !maps.EqualFunc(before, after, bytes.Equal) {
+		r.fatalf("a read-only open changed files: %s", filesDiff(before, after))
+	}
+	r.note("read-only open saw %d keys", len(got))
+	return got
+}
+
+// snapshotFiles returns the contents of every file under dir but the lock.
+func snapshotFiles(t testing.TB, fs vfs.FS, dir string) map[string][]byte {
+	files := map[string][]byte{}
+	names, err := fs.List(dir)
+	if err != nil {
+		t.Fatalf("list %s: %v", dir, err)
+	}
+	for _, name := range names {
+		path := fs.PathJoin(dir, name)
+		st, err := fs.Stat(path)
+		if err != nil {
+			t.Fatalf("stat %s: %v", path, err)
+		}
+		if st.IsDir() {
+			maps.Copy(files, snapshotFiles(t, fs, path))
+		} else if name != "LOCK" {
+			files[path] = readFile(t, fs, path)
+		}
+	}
+	return files
+}
+
+func filesDiff(before, after map[string][]byte) string {
+	var d []string
+	for _, name := range slices.Sorted(maps.Keys(before)) {
+		if a, ok := after[name]; !ok {
+			d = append(d, "removed "+name)
+		} else if !bytes.Equal(a, before[name]) {
+			d = append(d, fmt.Sprintf("changed %s (%d -> %d bytes)", name, len(before[name]), len(a)))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(after)) {
+		if _, ok := before[name]; !ok {
+			d = append(d, "created "+name)
+		}
+	}
+	return strings.Join(d, ", ")
 }

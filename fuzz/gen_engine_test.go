@@ -71,7 +71,7 @@ func (g *progGen) op() engOp {
 	case r < 92:
 		return engOp{kind: opReopen}
 	case r < 98:
-		return engOp{kind: opCrash, crashPct: g.rng.IntN(len(crashPercents)), crashSeed: byte(g.rng.IntN(256))}
+		return engOp{kind: opCrash, crashPct: g.rng.IntN(len(crashPercents)), crashRO: g.rng.IntN(3) == 0, crashSeed: byte(g.rng.IntN(256))}
 	}
 	return engOp{kind: opCompact, lower: g.bound(), upper: g.bound()}
 }

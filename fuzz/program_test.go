@@ -164,6 +164,7 @@ type engOp struct {
 	lower, upper []byte       // opIter, opCompact; nil: unbounded
 	steps        []iterStep   // opIter
 	crashPct     int          // opCrash: index into crashPercents
+	crashRO      bool         // opCrash: look at the crashed DB read-only first
 	crashSeed    byte         // opCrash: seed of the clone's RNG
 }
 
@@ -228,7 +229,8 @@ func decodeOp(s *source, space int) engOp {
 			op.steps = append(op.steps, st)
 		}
 	case opCrash:
-		op.crashPct, op.crashSeed = int(s.u8())%len(crashPercents), s.u8()
+		b := s.u8()
+		op.crashPct, op.crashRO, op.crashSeed = int(b&0x7f)%len(crashPercents), b&0x80 != 0, s.u8()
 	case opCompact:
 		op.lower, op.upper = decodeBounds(s, space)
 	}
@@ -268,7 +270,11 @@ func (op engOp) encode(k *sink) {
 			}
 		}
 	case opCrash:
-		k.u8(byte(op.crashPct))
+		b := byte(op.crashPct)
+		if op.crashRO {
+			b |= 0x80
+		}
+		k.u8(b)
 		k.u8(op.crashSeed)
 	case opCompact:
 		encodeBounds(k, op.lower, op.upper)
@@ -387,7 +393,11 @@ func (op engOp) String() string {
 	case opReopen:
 		return "close+reopen"
 	case opCrash:
-		return fmt.Sprintf("crash (keep %d%% of unsynced data, seed %d)", crashPercents[op.crashPct], op.crashSeed)
+		ro := ""
+		if op.crashRO {
+			ro = ", read-only open first"
+		}
+		return fmt.Sprintf("crash (keep %d%% of unsynced data, seed %d%s)", crashPercents[op.crashPct], op.crashSeed, ro)
 	case opCompact:
 		return "compact " + boundsString(op.lower, op.upper)
 	}
