@@ -23,8 +23,9 @@
 //	0      4    crc     CRC-32C (Castagnoli) of the payload followed by bytes 4..24 of this header
 //	4      4    length  number of payload bytes that follow the header (2 .. 1 GiB)
 //	8      1    flags   bit 0: the payload is snappy-compressed; other bits are zero
-//	9      8    seq     sequence number of the batch; strictly increasing through the log
+//	9      8    seq     sequence number of the batch (>= 1); strictly increasing through the log
 //	17     8    synced  bytes of this segment known to be fsynced when the record was appended
+//	                    (never more than the record's own offset)
 //
 // The payload, once decompressed, is the batch:
 //
@@ -41,7 +42,7 @@
 // bytes so that appenders can checksum it before taking the log's lock.
 //
 // We chose this over the LevelDB/Pebble format of 32 KiB blocks and
-// fragment chunks: records never span a block boundary there, which lets a
+// fragment chunks: chunks never cross a block boundary there, which lets a
 // reader resynchronize at the next block after damage. Here the synced
 // field does the job that resynchronization serves, telling lost data from
 // damaged data, and a reader that meets a bad record can still find later
