@@ -419,3 +419,43 @@ func TestLargeValues(t *testing.T) {
 	defer db.Close()
 	check("after reopen")
 }
+
+// TestCheckpointDropsWAL: a checkpoint that covers every write leaves no
+// WAL bytes behind, and the DB reopens with everything.
+func TestCheckpointDropsWAL(t *testing.T) {
+	fs := vfs.NewMem()
+	opts := &engine.Options{FS: fs, WALSegmentBytes: 1 << 20}
+	db, err := engine.Open("db", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 500 {
+		if err := db.Put(fmt.Appendf(nil, "k%03d", i), make([]byte, 100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := db.Stats(); s.WALBytes == 0 {
+		t.Fatalf("WAL holds %d bytes before the checkpoint", s.WALBytes)
+	}
+	if err := db.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	if s := db.Stats(); s.WALBytes != 0 {
+		t.Fatalf("WAL holds %d bytes after a checkpoint covering every write", s.WALBytes)
+	}
+	if err := db.Put([]byte("after"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = engine.Open("db", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := dump(db)
+	if err != nil || len(got) != 501 {
+		t.Fatalf("after reopen: %d keys (%v), want 501", len(got), err)
+	}
+}

@@ -244,12 +244,17 @@ func (l *Log) Err() error {
 }
 
 // Truncate removes, oldest first, the segments whose records all have
-// sequence numbers at or below seq, never the active segment, then fsyncs
-// the directory. It returns ErrClosed, ErrReadOnly, the sticky error, or an
-// I/O error.
+// sequence numbers at or below seq, then fsyncs the directory. If every
+// record appended so far is at or below seq, the active segment goes too:
+// the log first rotates to a new, empty segment (so a checkpoint that
+// covers everything leaves no old WAL bytes behind). It returns ErrClosed,
+// ErrReadOnly, the sticky error, or an I/O error.
 func (l *Log) Truncate(seq uint64) error {
 	l.trunc.Lock()
 	defer l.trunc.Unlock()
+	if err := l.rotateIfCovered(seq); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	if err := l.usableLocked(); err != nil {
 		l.mu.Unlock()
@@ -272,6 +277,28 @@ func (l *Log) Truncate(seq uint64) error {
 		return nil
 	}
 	return syncDir(l.fs, l.dir)
+}
+
+// rotateIfCovered rotates to a new segment when the active one holds
+// records and all of them are at or below seq. The rotation rides the
+// normal write path (a group whose last chunk creates the segment), so it
+// is ordered after every record already queued.
+func (l *Log) rotateIfCovered(seq uint64) error {
+	l.mu.Lock()
+	if err := l.usableLocked(); err != nil {
+		l.mu.Unlock()
+		return err
+	}
+	if l.nextSeq-1 > seq || l.logicalOff == 0 {
+		l.mu.Unlock()
+		return nil
+	}
+	g := l.pendingLocked(true)
+	l.logicalSeg, l.logicalOff, l.syncedOff = l.nextSeq, 0, 0
+	g.chunks = append(g.chunks, chunk{seg: l.nextSeq, create: true})
+	l.mu.Unlock()
+	<-g.done
+	return g.err
 }
 
 // usableLocked returns why the log cannot take writes, or nil.

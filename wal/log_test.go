@@ -238,19 +238,37 @@ func TestTruncate(t *testing.T) {
 	if _, err := fs.Stat("wal/" + segs[0].Name); err == nil {
 		t.Fatalf("segment %s still exists", segs[0].Name)
 	}
-	before := l.Size()
-	if err := l.Truncate(^uint64(0)); err != nil {
+	// Below the last record, the active segment stays.
+	if err := l.Truncate(59); err != nil {
 		t.Fatal(err)
 	}
 	got := l.Segments()
-	if len(got) != 1 || got[0] != segs[len(segs)-1] || l.Size() >= before {
-		t.Fatalf("Truncate(max) must keep exactly the active segment: %v", got)
+	if len(got) != 1 || got[0] != segs[len(segs)-1] {
+		t.Fatalf("Truncate(59) must keep exactly the active segment: %v", got)
 	}
-	recs := replayAll(t, l, 0)
-	if len(recs) == 0 || recs[len(recs)-1].Seq != 60 {
+	if recs := replayAll(t, l, 0); len(recs) == 0 || recs[len(recs)-1].Seq != 60 {
 		t.Fatalf("active segment's records lost: %d", len(recs))
 	}
+	// Covering every record, the log rotates and drops the active segment:
+	// one empty segment named after the next sequence number remains.
+	if err := l.Truncate(60); err != nil {
+		t.Fatal(err)
+	}
+	got = l.Segments()
+	if len(got) != 1 || got[0].FirstSeq != 61 || got[0].Size != 0 || l.Size() != 0 {
+		t.Fatalf("Truncate(60) must leave one empty segment 61: %v (size %d)", got, l.Size())
+	}
+	if recs := replayAll(t, l, 0); len(recs) != 0 {
+		t.Fatalf("%d records replayed after everything was truncated", len(recs))
+	}
 	appendN(t, l, 60, 1)
+	if recs := replayAll(t, l, 0); len(recs) != 1 || recs[0].Seq != 61 {
+		t.Fatalf("append after a full truncate: %v", recs)
+	}
+	// A second Truncate with nothing new appended rotates nothing.
+	if err := l.Truncate(60); err != nil || len(l.Segments()) != 1 {
+		t.Fatalf("idle Truncate: %v, %v", err, l.Segments())
+	}
 }
 
 func TestClosedAndReadOnly(t *testing.T) {

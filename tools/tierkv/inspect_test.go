@@ -38,7 +38,7 @@ func TestInspect(t *testing.T) {
 	before := dirState(t, dir)
 
 	r := runCLI(t, "", "inspect", dir)
-	r.expect(t, 0, []string{"not in use", "sequence:     last 10", "durable 10", "000000000001.log  first seq 1",
+	r.expect(t, 0, []string{"not in use", "sequence:     last 10", "durable 10", "000000000011.log  first seq 11",
 		"Pebble format version", "level", "L6"}, nil)
 	r = runCLI(t, "", "inspect", "--json", dir)
 	r.expect(t, 0, nil, nil)

@@ -39,7 +39,7 @@ func TestHelperHoldDB(t *testing.T) {
 // TestLockedByOtherProcess checks that a DB open in another process is
 // reported with that process's id, and that inspect still works.
 func TestLockedByOtherProcess(t *testing.T) {
-	dir := newDB(t, "k", "v")
+	dir, _ := walDB(t, 1)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldDB$")
 	cmd.Env = append(os.Environ(), holderEnv+"="+dir)
 	stdin, err := cmd.StdinPipe()
