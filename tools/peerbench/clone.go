@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -8,12 +9,14 @@ import (
 	"strings"
 )
 
-// cloneDir makes dst a fresh copy of the engine directory src. Sorted
-// string tables (*.sst) are immutable in every engine here (written once,
-// then only read and eventually deleted), so they are hard-linked; every
+// cloneDir makes dst a fresh copy of the engine directory src. With
+// linkTables, sorted string tables (*.sst) are hard-linked: Pebble (raw,
+// and under tierkv) writes a table once, then only reads and finally
+// unlinks it. Badger may not share them: it truncates a table file to zero
+// before deleting it, which through a link would empty the template. Every
 // other file (manifests, logs, options, locks) is copied, so nothing a run
-// writes reaches the template.
-func cloneDir(src, dst string) error {
+// writes reaches the template; checkTemplate verifies that.
+func cloneDir(src, dst string, linkTables bool) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -26,11 +29,42 @@ func cloneDir(src, dst string) error {
 		switch {
 		case d.IsDir():
 			return os.MkdirAll(target, 0o755)
-		case strings.HasSuffix(d.Name(), ".sst"):
+		case linkTables && strings.HasSuffix(d.Name(), ".sst"):
 			return os.Link(path, target)
 		}
 		return copyFile(path, target)
 	})
+}
+
+// fileSizes maps every regular file under dir to its size.
+func fileSizes(dir string) (map[string]int64, error) {
+	m := map[string]int64{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			m[path] = info.Size()
+		}
+		return err
+	})
+	return m, err
+}
+
+// checkTemplate fails if a file of the template changed size or vanished
+// since want was taken: a run reached the template through a link.
+func checkTemplate(dir string, want map[string]int64) error {
+	got, err := fileSizes(dir)
+	if err != nil {
+		return err
+	}
+	for path, size := range want {
+		if got[path] != size {
+			return fmt.Errorf("template file %s changed size: %d, was %d", path, got[path], size)
+		}
+	}
+	return nil
 }
 
 func copyFile(src, dst string) error {

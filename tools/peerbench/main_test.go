@@ -264,10 +264,13 @@ func TestCloneDir(t *testing.T) {
 	must(os.WriteFile(filepath.Join(src, "disk", "000001.sst"), []byte("table"), 0o644))
 	must(os.WriteFile(filepath.Join(src, "MANIFEST"), []byte("manifest"), 0o644))
 	dst := filepath.Join(t.TempDir(), "dst")
-	must(cloneDir(src, dst))
+	want, err := fileSizes(src)
+	must(err)
+	must(cloneDir(src, dst, true))
 	a, _ := os.Stat(filepath.Join(src, "disk", "000001.sst"))
 	b, err := os.Stat(filepath.Join(dst, "disk", "000001.sst"))
 	must(err)
+	must(checkTemplate(src, want))
 	if !os.SameFile(a, b) {
 		t.Error("the table was not hard-linked")
 	}
@@ -278,6 +281,19 @@ func TestCloneDir(t *testing.T) {
 	}
 	if n, err := dirSize(dst); n != int64(len("table")+len("changed")) || err != nil {
 		t.Errorf("dirSize = %d, %v", n, err)
+	}
+	// Truncating a linked table (as Badger does before deleting one) shows.
+	must(os.Truncate(filepath.Join(dst, "disk", "000001.sst"), 0))
+	if err := checkTemplate(src, want); err == nil {
+		t.Error("checkTemplate missed a truncated table")
+	}
+	// Without links, the copy is independent.
+	dst2 := filepath.Join(t.TempDir(), "dst2")
+	must(cloneDir(src, dst2, false))
+	c, err := os.Stat(filepath.Join(dst2, "disk", "000001.sst"))
+	must(err)
+	if os.SameFile(a, c) {
+		t.Error("linked although linkTables is false")
 	}
 }
 

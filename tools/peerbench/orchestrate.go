@@ -10,15 +10,18 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/tierkv/tierkv/tools/peerbench/internal/store"
 )
 
 // bench is the parent process: it loads a template per engine, then runs
 // every (round, workload, engine) in a child, engines alternating.
 type bench struct {
-	cfg      *config
-	self     string // this binary, re-executed for children
-	work     string
-	progress io.Writer
+	cfg       *config
+	self      string // this binary, re-executed for children
+	work      string
+	progress  io.Writer
+	templates map[string]map[string]int64 // engine -> template file sizes
 }
 
 func newBench(cfg *config, progress io.Writer) (*bench, func(), error) {
@@ -35,7 +38,7 @@ func newBench(cfg *config, progress io.Writer) (*bench, func(), error) {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, nil, err
 	}
-	return &bench{cfg: cfg, self: self, work: work, progress: progress}, cleanup, nil
+	return &bench{cfg: cfg, self: self, work: work, progress: progress, templates: map[string]map[string]int64{}}, cleanup, nil
 }
 
 func (b *bench) spec(job, engine, dir string) childSpec {
@@ -64,7 +67,15 @@ func (b *bench) loadTemplates() (map[string]runResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		size, _ := dirSize(dir)
+		sizes, err := fileSizes(dir)
+		if err != nil {
+			return nil, err
+		}
+		b.templates[e] = sizes
+		var size int64
+		for _, n := range sizes {
+			size += n
+		}
 		fmt.Fprintf(b.progress, "load %-17s %d records in %.1fs, %.1f MiB on disk\n", e, b.cfg.Records, r.LoadSeconds, float64(size)/(1<<20))
 		loads[e] = r
 	}
@@ -96,7 +107,10 @@ func (b *bench) runOne(round int, w, engine string) (runResult, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return runResult{}, err
 	}
-	if err := cloneDir(b.template(engine), dir); err != nil {
+	if err := checkTemplate(b.template(engine), b.templates[engine]); err != nil {
+		return runResult{}, err
+	}
+	if err := cloneDir(b.template(engine), dir, engine != store.Badger); err != nil {
 		return runResult{}, fmt.Errorf("clone the %s template: %w", engine, err)
 	}
 	defer os.RemoveAll(dir)
