@@ -181,8 +181,15 @@ func (it *Iterator) skipCurrentBackward() {
 }
 
 // settleForward makes the smallest child key current, skipping tombstones.
-func (it *Iterator) settleForward() bool {
-	it.forward = true
+func (it *Iterator) settleForward() bool { return it.settle(true) }
+
+// settleBackward makes the largest child key current, skipping tombstones.
+func (it *Iterator) settleBackward() bool { return it.settle(false) }
+
+// settle makes current the child key that comes first in the direction of
+// travel, skipping tombstones (and the keys they shadow).
+func (it *Iterator) settle(forward bool) bool {
+	it.forward = forward
 	for {
 		memOK, diskOK := it.mem.Valid(), it.disk.Valid()
 		if !memOK && !diskOK {
@@ -196,38 +203,18 @@ func (it *Iterator) settleForward() bool {
 			c = -1
 		default:
 			c = bytes.Compare(it.mem.Entry().Key, it.disk.Key())
+			if !forward {
+				c = -c // backward, the larger key comes first
+			}
 		}
-		if !it.adopt(c) {
+		if it.adopt(c) {
+			return true
+		}
+		if forward {
 			it.skipCurrentForward()
-			continue
-		}
-		return true
-	}
-}
-
-// settleBackward makes the largest child key current, skipping tombstones.
-func (it *Iterator) settleBackward() bool {
-	it.forward = false
-	for {
-		memOK, diskOK := it.mem.Valid(), it.disk.Valid()
-		if !memOK && !diskOK {
-			return false
-		}
-		c := 0
-		switch {
-		case !memOK:
-			c = 1
-		case !diskOK:
-			c = -1
-		default:
-			// Backward, the larger key comes first.
-			c = -bytes.Compare(it.mem.Entry().Key, it.disk.Key())
-		}
-		if !it.adopt(c) {
+		} else {
 			it.skipCurrentBackward()
-			continue
 		}
-		return true
 	}
 }
 
