@@ -44,7 +44,10 @@
 // every completed Flush the Store records the watermark it made durable in
 // its own small file (TIERKV-FLUSHED, checksummed, replaced atomically),
 // and Open reports ErrCorruption if Pebble reopens below it. This is why
-// watermarks may never decrease (ErrWatermarkRegression).
+// watermarks may never decrease (ErrWatermarkRegression). The same record
+// carries the store's lifetime write counters (user, flush and compaction
+// bytes): Pebble's own start from zero in each process, and tools that
+// open the store later still want its write amplification.
 //
 // # Errors
 //

@@ -18,44 +18,103 @@ import (
 // watermark). Comparing the two at Open turns that silent loss into
 // ErrCorruption. Pebble ignores files it does not recognise.
 //
-// Layout: the watermark (8 bytes big-endian), then the CRC-32C of those
-// 8 bytes (4 bytes big-endian). Replaced atomically: written to a
-// temporary file, synced, renamed over, directory synced.
+// The record also carries the store's lifetime write counters: Pebble's
+// own counters start from zero in every process, so without them a tool
+// opening the store later (tierkv inspect) could not tell the LSM's write
+// amplification.
+//
+// Layout, all big-endian: the watermark (8 bytes), the lifetime counters
+// (user, flush and compaction bytes, 8 bytes each), then the CRC-32C of
+// everything before it (4 bytes). A 12-byte record (watermark and CRC) is
+// the first version of the layout, read as counters of zero. Replaced
+// atomically: written to a temporary file, synced, renamed over, directory
+// synced.
 const (
-	flushedFile    = "TIERKV-FLUSHED"
-	flushedFileTmp = "TIERKV-FLUSHED.tmp"
-	flushedFileLen = 12
+	flushedFile      = "TIERKV-FLUSHED"
+	flushedFileTmp   = "TIERKV-FLUSHED.tmp"
+	flushedFileLenV1 = 12
+	flushedFileLen   = 36
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// readFlushed returns the recorded watermark, 0 if there is no record.
-func readFlushed(fs vfs.FS, dir string) (uint64, error) {
+// WriteCounters counts the bytes written into the disk tier and by Pebble.
+type WriteCounters struct {
+	UserBytes       uint64 // bytes tierkv committed (Pebble batch encoding)
+	FlushBytes      uint64 // sstable (and blob) bytes Pebble wrote by flushes
+	CompactionBytes uint64 // sstable (and blob) bytes Pebble wrote by compactions
+}
+
+// WriteAmp returns (flush + compaction bytes) / user bytes, or 0 before any
+// user bytes were written.
+func (c WriteCounters) WriteAmp() float64 {
+	if c.UserBytes == 0 {
+		return 0
+	}
+	return float64(c.FlushBytes+c.CompactionBytes) / float64(c.UserBytes)
+}
+
+func (c WriteCounters) plus(d WriteCounters) WriteCounters {
+	return WriteCounters{c.UserBytes + d.UserBytes, c.FlushBytes + d.FlushBytes, c.CompactionBytes + d.CompactionBytes}
+}
+
+// flushedRecord is the content of flushedFile.
+type flushedRecord struct {
+	watermark uint64
+	lifetime  WriteCounters
+}
+
+// ReadLifetimeCounters returns the lifetime write counters recorded by the
+// store in dir at its last completed Flush, reading the record file
+// directly: it needs no lock, so tools can use it while another process
+// has the store open. A store that never flushed reads as zero counters.
+func ReadLifetimeCounters(fs vfs.FS, dir string) (WriteCounters, error) {
+	if fs == nil {
+		fs = vfs.Default
+	}
+	r, err := readFlushed(fs, dir)
+	return r.lifetime, err
+}
+
+// readFlushed returns the record, the zero record if there is none.
+func readFlushed(fs vfs.FS, dir string) (flushedRecord, error) {
 	path := fs.PathJoin(dir, flushedFile)
 	f, err := fs.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return flushedRecord{}, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("disktier: open %s: %w", path, err)
+		return flushedRecord{}, fmt.Errorf("disktier: open %s: %w", path, err)
 	}
 	defer f.Close()
 	var buf [flushedFileLen + 1]byte
 	n, err := io.ReadFull(f, buf[:])
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return 0, fmt.Errorf("disktier: read %s: %w", path, err)
+		return flushedRecord{}, fmt.Errorf("disktier: read %s: %w", path, err)
 	}
-	if n != flushedFileLen || crc32.Checksum(buf[:8], castagnoli) != binary.BigEndian.Uint32(buf[8:12]) {
-		return 0, &CorruptionError{File: path, Offset: 0, Reason: fmt.Sprintf("flushed-watermark record of %d bytes fails its checksum", n)}
+	if (n != flushedFileLen && n != flushedFileLenV1) ||
+		crc32.Checksum(buf[:n-4], castagnoli) != binary.BigEndian.Uint32(buf[n-4:n]) {
+		return flushedRecord{}, &CorruptionError{File: path, Offset: 0, Reason: fmt.Sprintf("flushed-watermark record of %d bytes fails its checksum", n)}
 	}
-	return binary.BigEndian.Uint64(buf[:8]), nil
+	r := flushedRecord{watermark: binary.BigEndian.Uint64(buf[:8])}
+	if n == flushedFileLen {
+		r.lifetime = WriteCounters{
+			UserBytes:       binary.BigEndian.Uint64(buf[8:16]),
+			FlushBytes:      binary.BigEndian.Uint64(buf[16:24]),
+			CompactionBytes: binary.BigEndian.Uint64(buf[24:32]),
+		}
+	}
+	return r, nil
 }
 
-// writeFlushed durably replaces the record with w.
-func writeFlushed(fs vfs.FS, dir string, w uint64) error {
+// writeFlushed durably replaces the record with r.
+func writeFlushed(fs vfs.FS, dir string, r flushedRecord) error {
 	var buf [flushedFileLen]byte
-	binary.BigEndian.PutUint64(buf[:8], w)
-	binary.BigEndian.PutUint32(buf[8:], crc32.Checksum(buf[:8], castagnoli))
+	binary.BigEndian.PutUint64(buf[0:8], r.watermark)
+	binary.BigEndian.PutUint64(buf[8:16], r.lifetime.UserBytes)
+	binary.BigEndian.PutUint64(buf[16:24], r.lifetime.FlushBytes)
+	binary.BigEndian.PutUint64(buf[24:32], r.lifetime.CompactionBytes)
+	binary.BigEndian.PutUint32(buf[32:], crc32.Checksum(buf[:32], castagnoli))
 	tmp, path := fs.PathJoin(dir, flushedFileTmp), fs.PathJoin(dir, flushedFile)
 	f, err := fs.Create(tmp, vfs.WriteCategoryUnspecified)
 	if err != nil {
@@ -81,29 +140,31 @@ func writeFlushed(fs vfs.FS, dir string, w uint64) error {
 // checkFlushed fails Open if Pebble holds less than a completed Flush made
 // durable.
 func (s *Store) checkFlushed() error {
-	w, err := readFlushed(s.opts.FS, s.dir)
+	r, err := readFlushed(s.opts.FS, s.dir)
 	if err != nil {
 		return err
 	}
-	s.flushedW = w
-	if pw := s.watermark.Load(); pw < w {
+	s.flushed, s.lifetimeBase = r, r.lifetime
+	if pw := s.watermark.Load(); pw < r.watermark {
 		return &CorruptionError{File: s.dir, Offset: -1, Reason: fmt.Sprintf(
-			"Pebble reopened at watermark %d but a completed flush made %d durable: flushed data lost (damaged MANIFEST?)", pw, w)}
+			"Pebble reopened at watermark %d but a completed flush made %d durable: flushed data lost (damaged MANIFEST?)", pw, r.watermark)}
 	}
 	return nil
 }
 
-// recordFlushed records w after a completed Flush, if it is news.
+// recordFlushed records w and the lifetime counters after a completed
+// Flush, if either is news. The caller holds life's read side.
 func (s *Store) recordFlushed(w uint64) error {
 	s.flushedMu.Lock()
 	defer s.flushedMu.Unlock()
-	if w <= s.flushedW {
+	r := flushedRecord{watermark: max(w, s.flushed.watermark), lifetime: s.lifetimeBase.plus(s.processCounters())}
+	if r == s.flushed {
 		return nil
 	}
-	if err := writeFlushed(s.opts.FS, s.dir, w); err != nil {
+	if err := writeFlushed(s.opts.FS, s.dir, r); err != nil {
 		s.sticky.set(fmt.Errorf("%w: %w", ErrBackground, err))
 		return err
 	}
-	s.flushedW = w
+	s.flushed = r
 	return nil
 }

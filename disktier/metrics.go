@@ -3,6 +3,8 @@ package disktier
 import (
 	"fmt"
 	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // NumLevels is the number of levels of Pebble's LSM.
@@ -37,6 +39,10 @@ type Metrics struct {
 	// WriteStalls counts the times a Commit waited for flushes or
 	// compactions to catch up.
 	WriteStalls int64
+	// Lifetime counts the bytes written since the store was created: the
+	// counters recorded at the last Flush of earlier processes plus this
+	// process's. The three fields above count this process only.
+	Lifetime WriteCounters
 }
 
 // WriteAmp returns (flush + compaction bytes) / user bytes, or 0 before any
@@ -65,6 +71,8 @@ func (m Metrics) String() string {
 	fmt.Fprintf(&sb, "disk usage: %d bytes, memtables: %d bytes, read amp: %d\n", m.DiskUsageBytes, m.MemTableBytes, m.ReadAmp)
 	fmt.Fprintf(&sb, "written: user=%d flush=%d compaction=%d write-amp=%.2f\n",
 		m.UserBytesWritten, m.FlushBytesWritten, m.CompactionBytesWritten, m.WriteAmp())
+	fmt.Fprintf(&sb, "lifetime written: user=%d flush=%d compaction=%d write-amp=%.2f\n",
+		m.Lifetime.UserBytes, m.Lifetime.FlushBytes, m.Lifetime.CompactionBytes, m.Lifetime.WriteAmp())
 	fmt.Fprintf(&sb, "flushes=%d compactions=%d write-stalls=%d\n", m.Flushes, m.Compactions, m.WriteStalls)
 	fmt.Fprintf(&sb, "block cache: size=%d hits=%d misses=%d hit-ratio=%.3f\n",
 		m.BlockCacheBytes, m.BlockCacheHits, m.BlockCacheMisses, m.BlockCacheHitRatio())
@@ -76,16 +84,18 @@ func (m Metrics) String() string {
 func (s *Store) Metrics() Metrics {
 	m := Metrics{UserBytesWritten: s.userBytes.Load(), WriteStalls: s.stalls.Load()}
 	if s.enter() != nil {
+		m.Lifetime = s.lifetimeBase.plus(WriteCounters{UserBytes: m.UserBytesWritten})
 		return m
 	}
 	defer s.life.RUnlock()
 	pm := s.db.Metrics()
+	m.Lifetime = s.lifetimeBase.plus(countersOf(pm, m.UserBytesWritten))
 	for i := range m.Levels {
 		l := &pm.Levels[i]
 		m.Levels[i] = LevelMetrics{Files: l.TablesCount, Bytes: l.TablesSize}
-		m.FlushBytesWritten += l.TableBytesFlushed + l.BlobBytesFlushed
-		m.CompactionBytesWritten += l.TableBytesCompacted + l.BlobBytesCompacted
 	}
+	m.FlushBytesWritten = m.Lifetime.FlushBytes - s.lifetimeBase.FlushBytes
+	m.CompactionBytesWritten = m.Lifetime.CompactionBytes - s.lifetimeBase.CompactionBytes
 	m.DiskUsageBytes = pm.DiskSpaceUsage()
 	m.Flushes = pm.Flush.Count
 	m.Compactions = pm.Compact.Count
@@ -95,4 +105,20 @@ func (s *Store) Metrics() Metrics {
 	m.BlockCacheHits = pm.BlockCache.Hits
 	m.BlockCacheMisses = pm.BlockCache.Misses
 	return m
+}
+
+// processCounters returns this process's write counters. The caller holds
+// life's read side.
+func (s *Store) processCounters() WriteCounters {
+	return countersOf(s.db.Metrics(), s.userBytes.Load())
+}
+
+func countersOf(pm *pebble.Metrics, userBytes uint64) WriteCounters {
+	c := WriteCounters{UserBytes: userBytes}
+	for i := range pm.Levels {
+		l := &pm.Levels[i]
+		c.FlushBytes += l.TableBytesFlushed + l.BlobBytesFlushed
+		c.CompactionBytes += l.TableBytesCompacted + l.BlobBytesCompacted
+	}
+	return c
 }

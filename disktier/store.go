@@ -35,7 +35,8 @@ type Store struct {
 	lastCorruptPath atomic.Pointer[string]
 	unflushed       atomic.Bool
 	flushedMu       sync.Mutex
-	flushedW        uint64 // last watermark recorded in flushedFile
+	flushed         flushedRecord // last record written to (or read from) flushedFile
+	lifetimeBase    WriteCounters // lifetime counters as of Open
 	sinceStallCheck atomic.Uint64
 	progress        progress
 	stalls          atomic.Int64

@@ -462,3 +462,49 @@ func TestCheckpointDropsWAL(t *testing.T) {
 		t.Fatalf("after reopen: %d keys (%v), want 501", len(got), err)
 	}
 }
+
+// TestLifetimeWriteCounters checks that the disk tier's write counters
+// outlive the process that wrote: a reopen (read-only too) starts from
+// what the last one recorded, and the per-Open counters start from zero.
+func TestLifetimeWriteCounters(t *testing.T) {
+	fs := vfs.NewMem()
+	var prev engine.DiskStats
+	for round := range 3 {
+		db, err := engine.Open("db", &engine.Options{FS: fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := db.Stats().Disk
+		if d.BytesWritten != 0 || d.LifetimeBytesWritten != prev.LifetimeBytesWritten ||
+			d.LifetimePebbleBytesWritten < prev.LifetimePebbleBytesWritten {
+			t.Fatalf("round %d: at open %+v, want per-Open zero and lifetime %+v", round, d, prev)
+		}
+		for i := range 300 {
+			if err := db.Put(fmt.Appendf(nil, "r%d-k%03d", round, i), make([]byte, 100)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Checkpoint(); err != nil {
+			t.Fatal(err)
+		}
+		d = db.Stats().Disk
+		if d.BytesWritten < 300*100 || d.LifetimeBytesWritten != prev.LifetimeBytesWritten+d.BytesWritten ||
+			d.LifetimePebbleBytesWritten < prev.LifetimePebbleBytesWritten+d.PebbleBytesWritten || d.LifetimeWriteAmp <= 0 {
+			t.Fatalf("round %d: after a checkpoint %+v, earlier lifetime %+v", round, d, prev)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		ro, err := engine.Open("db", &engine.Options{FS: fs, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev = ro.Stats().Disk
+		if err := ro.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if prev.LifetimeBytesWritten < d.LifetimeBytesWritten || prev.LifetimePebbleBytesWritten < d.LifetimePebbleBytesWritten {
+			t.Fatalf("round %d: a read-only reopen reports %+v, the writer had reached %+v", round, prev, d)
+		}
+	}
+}

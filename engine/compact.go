@@ -26,11 +26,15 @@ func (db *DB) diskStats() DiskStats {
 		BytesWritten:       m.UserBytesWritten,
 		PebbleBytesWritten: m.FlushBytesWritten + m.CompactionBytesWritten,
 		WriteAmp:           m.WriteAmp(),
-		DiskUsageBytes:     m.DiskUsageBytes,
-		Flushes:            m.Flushes,
-		Compactions:        m.Compactions,
-		BlockCacheHits:     m.BlockCacheHits,
-		BlockCacheMisses:   m.BlockCacheMisses,
-		Summary:            m.String(),
+
+		LifetimeBytesWritten:       m.Lifetime.UserBytes,
+		LifetimePebbleBytesWritten: m.Lifetime.FlushBytes + m.Lifetime.CompactionBytes,
+		LifetimeWriteAmp:           m.Lifetime.WriteAmp(),
+		DiskUsageBytes:             m.DiskUsageBytes,
+		Flushes:                    m.Flushes,
+		Compactions:                m.Compactions,
+		BlockCacheHits:             m.BlockCacheHits,
+		BlockCacheMisses:           m.BlockCacheMisses,
+		Summary:                    m.String(),
 	}
 }

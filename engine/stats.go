@@ -37,12 +37,17 @@ type DiskStats struct {
 	BytesWritten       uint64  // bytes tierkv wrote into Pebble (user data and metadata)
 	PebbleBytesWritten uint64  // bytes Pebble wrote in flushes and compactions
 	WriteAmp           float64 // PebbleBytesWritten / BytesWritten
-	DiskUsageBytes     uint64  // bytes of Pebble's files
-	Flushes            int64   // Pebble flushes (checkpoints' and Pebble's own)
-	Compactions        int64
-	BlockCacheHits     int64
-	BlockCacheMisses   int64
-	Summary            string // Pebble's metrics, human-readable (LSM shape)
+	// The same three since the DB was created, not just since Open: the
+	// disk tier records its counters at every checkpoint and Close.
+	LifetimeBytesWritten       uint64
+	LifetimePebbleBytesWritten uint64
+	LifetimeWriteAmp           float64
+	DiskUsageBytes             uint64 // bytes of Pebble's files
+	Flushes                    int64  // Pebble flushes (checkpoints' and Pebble's own)
+	Compactions                int64
+	BlockCacheHits             int64
+	BlockCacheMisses           int64
+	Summary                    string // Pebble's metrics, human-readable (LSM shape)
 }
 
 // dbStats holds the DB's counters; every field is updated atomically.

@@ -39,7 +39,7 @@ func TestInspect(t *testing.T) {
 
 	r := runCLI(t, "", "inspect", dir)
 	r.expect(t, 0, []string{"not in use", "sequence:     last 10", "durable 10", "000000000011.log  first seq 11",
-		"Pebble format version", "level", "L6"}, nil)
+		"Pebble format version", "level", "L6", "disk writes:  write amplification"}, nil)
 	r = runCLI(t, "", "inspect", "--json", dir)
 	r.expect(t, 0, nil, nil)
 	var rep inspectReport
@@ -49,6 +49,13 @@ func TestInspect(t *testing.T) {
 	if !rep.Complete || rep.LastSeq != 10 || len(rep.WAL.Segments) != 1 || rep.Disk.SSTables == 0 ||
 		len(rep.Disk.Levels) != 7 || rep.Disk.FormatVersion == "" {
 		t.Fatalf("report %+v", rep)
+	}
+	// The writer's counters outlive it: inspect, a later process, still
+	// knows the write amplification.
+	wr := rep.Disk.Writes
+	if wr == nil || wr.UserBytes < 1000*100 || wr.FlushBytes == 0 ||
+		wr.WriteAmp != float64(wr.FlushBytes+wr.CompactionBytes)/float64(wr.UserBytes) {
+		t.Fatalf("lifetime writes %+v, want the writer's (over 100 KB of values, flushed)", wr)
 	}
 	if after := dirState(t, dir); len(after) != len(before) {
 		t.Fatalf("inspect changed the directory: %d entries before, %d after", len(before), len(after))
@@ -76,7 +83,7 @@ func TestInspectLocked(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Complete || rep.InUseBy == "" || rep.Disk.SSTables == 0 {
+	if rep.Complete || rep.InUseBy == "" || rep.Disk.SSTables == 0 || rep.Disk.Writes == nil || rep.Disk.Writes.FlushBytes == 0 {
 		t.Fatalf("report %+v", rep)
 	}
 }

@@ -164,7 +164,8 @@ func TestStats(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 		t.Fatalf("not JSON: %v", err)
 	}
-	if st.LastSeq != 3 || st.DurableSeq != 3 || st.Disk.DiskUsageBytes == 0 {
+	if st.LastSeq != 3 || st.DurableSeq != 3 || st.Disk.DiskUsageBytes == 0 ||
+		st.Disk.LifetimeBytesWritten < 300*100 || st.Disk.LifetimePebbleBytesWritten == 0 {
 		t.Errorf("stats %+v", st)
 	}
 }

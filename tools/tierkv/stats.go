@@ -54,8 +54,9 @@ func printStats(w io.Writer, dir string, st engine.Stats) {
 		st.Promotions, st.Evictions, st.WriteBacks, st.Checkpoints)
 	p.line("writes", "%d operations", st.Writes)
 	p.line("latency", "get %s, put %s", latencyStr(st.GetLatency), latencyStr(st.PutLatency))
-	p.line("disk writes", "%s by tierkv into Pebble, %s by Pebble (write amp %.2f)",
-		bytesStr(int64(st.Disk.BytesWritten)), bytesStr(int64(st.Disk.PebbleBytesWritten)), st.Disk.WriteAmp)
+	p.line("disk writes", "%s by tierkv into Pebble, %s by Pebble (write amp %.2f) since open; %s, %s (write amp %.2f) since creation",
+		bytesStr(int64(st.Disk.BytesWritten)), bytesStr(int64(st.Disk.PebbleBytesWritten)), st.Disk.WriteAmp,
+		bytesStr(int64(st.Disk.LifetimeBytesWritten)), bytesStr(int64(st.Disk.LifetimePebbleBytesWritten)), st.Disk.LifetimeWriteAmp)
 	if st.WALTailDroppedBytes > 0 {
 		p.line("lost WAL tail", "%s (unsynced data of a crash, dropped at open)", bytesStr(int64(st.WALTailDroppedBytes)))
 	}
