@@ -89,22 +89,25 @@ func TestCrashRecovery(t *testing.T) {
 		sync   engine.SyncMode
 		policy engine.Policy
 		mem    int64
+		async  bool
 	}{
-		{engine.SyncAlways, engine.PolicyWTinyLFU, 2 << 10},
-		{engine.SyncAlways, engine.PolicyLRU, 16 << 10},
-		{engine.SyncNever, engine.PolicyWTinyLFU, 2 << 10},
-		{engine.SyncNever, engine.PolicyLFU, 16 << 10},
-		{engine.SyncInterval, engine.PolicyRandom, 4 << 10},
+		{engine.SyncAlways, engine.PolicyWTinyLFU, 2 << 10, false},
+		{engine.SyncAlways, engine.PolicyLRU, 16 << 10, false},
+		{engine.SyncNever, engine.PolicyWTinyLFU, 2 << 10, false},
+		{engine.SyncNever, engine.PolicyLFU, 16 << 10, true},
+		{engine.SyncInterval, engine.PolicyRandom, 4 << 10, false},
+		{engine.SyncInterval, engine.PolicyWTinyLFU, 2 << 10, true},
 	}
 	for round := range *crashRounds {
 		for i, c := range cases {
 			seed := uint64(1000 + 100*round + i)
-			t.Run(fmt.Sprintf("sync=%s/policy=%s/mem=%d/seed=%d", c.sync, c.policy, c.mem, seed), func(t *testing.T) {
+			t.Run(fmt.Sprintf("sync=%s/async=%v/policy=%s/mem=%d/seed=%d", c.sync, c.async, c.policy, c.mem, seed), func(t *testing.T) {
 				t.Parallel()
 				runCrashCase(t, seed, engine.Options{
 					MemTierBytes:       c.mem,
 					Policy:             c.policy,
 					Sync:               c.sync,
+					AsyncWAL:           c.async,
 					CheckpointWALBytes: 256 << 10,
 					WALSegmentBytes:    8 << 10,
 					MemTableBytes:      8 << 10, // Pebble flushes on its own, each flush syncing the WAL first

@@ -175,6 +175,7 @@ func (db *DB) openTiers() error {
 		FS:           fs,
 		SegmentBytes: o.WALSegmentBytes,
 		Sync:         walSyncMode(o.Sync),
+		AsyncWrites:  o.AsyncWAL,
 		SyncInterval: o.SyncInterval,
 		ReadOnly:     o.ReadOnly,
 		FirstSeq:     disk.Watermark() + 1,

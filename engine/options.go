@@ -87,6 +87,17 @@ type Options struct {
 	MemTableBytes int64
 	// Logger receives recovery reports; default discards.
 	Logger Logger
+	// AsyncWAL (with SyncInterval or SyncNever; ignored with SyncAlways)
+	// acknowledges a write once its WAL record is queued in memory for the
+	// log's writer, before write(2), as Pebble's NoSync commits do; default
+	// false (a write returns after write(2)). It saves a system call per
+	// write. The cost: a process crash, not only a machine crash, can lose
+	// the last acknowledged writes, and a WAL write error loses what was
+	// queued with it (the DB turns read-only; the writes stay readable until
+	// Close). Either way the DB reopens to a prefix of the acknowledged
+	// writes, at least everything before the last completed Checkpoint:
+	// the SyncInterval/SyncNever contract.
+	AsyncWAL bool
 }
 
 // DefaultOptions returns a fresh Options with every default filled in.

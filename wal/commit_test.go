@@ -35,10 +35,13 @@ func (c *syncCounter) MaybeError(op errorfs.Op) error {
 // TestConcurrentAppenders runs 64 appenders: every append gets a distinct
 // sequence number, the log holds 1..N in order with the right batches.
 func TestConcurrentAppenders(t *testing.T) {
-	for _, mode := range []SyncMode{SyncAlways, SyncNever} {
-		t.Run(fmt.Sprintf("sync=%s", mode), func(t *testing.T) {
+	for _, c := range []struct {
+		mode  SyncMode
+		async bool
+	}{{SyncAlways, false}, {SyncNever, false}, {SyncNever, true}} {
+		t.Run(fmt.Sprintf("sync=%s/async=%v", c.mode, c.async), func(t *testing.T) {
 			fs := vfs.NewMem()
-			l := openT(t, fs, &Options{Sync: mode, SegmentBytes: 32 << 10})
+			l := openT(t, fs, &Options{Sync: c.mode, AsyncWrites: c.async, SegmentBytes: 32 << 10})
 			const writers, each = 64, 40
 			ids := make([]int, writers*each+1)
 			var wg sync.WaitGroup

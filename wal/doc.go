@@ -86,4 +86,13 @@
 // fsyncs, its own record instead of handing it to the flusher, saving two
 // goroutine switches; appenders that arrive meanwhile queue for the
 // flusher, which takes over when it is done.
+//
+// With Options.AsyncWrites (SyncInterval and SyncNever only) an appender
+// returns as soon as its record is in the pending group, as Pebble's NoSync
+// commits do: no appender ever waits for write(2), which is most of the
+// cost of an unsynced append. The price is that a write error can no
+// longer be returned to the appender whose record it lost; it is sticky and
+// the next Append, Sync or Close reports it, and what survives is still a
+// prefix of the appended records. Appenders wait only when MaxQueuedBytes
+// are queued, so a slow disk bounds the memory held.
 package wal

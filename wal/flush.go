@@ -10,6 +10,7 @@ import (
 type group struct {
 	chunks  []chunk
 	records int           // records in the group
+	bytes   int           // their encoded size
 	sync    bool          // fsync after writing
 	done    chan struct{} // closed when the group is written (and synced if sync)
 	err     error         // set before done is closed
@@ -26,7 +27,7 @@ type chunk struct {
 // Append writes one record holding ops under the next sequence number and
 // returns that number. Concurrent appends share writes and fsyncs. With
 // SyncAlways it returns once the record is fsynced; otherwise once it is
-// written. Sequence numbers are assigned in file order; an append that
+// written, or with Options.AsyncWrites once it is queued. Sequence numbers are assigned in file order; an append that
 // fails on I/O still consumes its number (and returns it with the error).
 //
 // Bad input writes nothing and consumes no number: ErrEmptyBatch,
@@ -56,13 +57,18 @@ func (l *Log) Append(ops []Op) (uint64, error) {
 	// record itself rather than paying two goroutine switches to hand it to
 	// the flusher and back. SyncInterval leaves it to the flusher, which
 	// owns the interval timer.
-	lead := l.opts.Sync != SyncInterval && !l.flushing && l.pending == nil
+	async := l.opts.AsyncWrites && l.opts.Sync != SyncAlways
+	lead := !async && l.opts.Sync != SyncInterval && !l.flushing && l.pending == nil
 	g := l.queueLocked(e, seq, !lead)
 	if lead {
 		l.pending, l.flushing = nil, true
 	}
+	queued := g.bytes
 	l.mu.Unlock()
 	l.encs.Put(e)
+	if async && queued < MaxQueuedBytes {
+		return seq, nil
+	}
 	if lead {
 		l.flush(g, false)
 		l.mu.Lock()
@@ -94,6 +100,7 @@ func (l *Log) queueLocked(e *encoded, seq uint64, kick bool) *group {
 	c.buf = appendRecord(c.buf, e, seq, l.syncedOff)
 	l.logicalOff += int64(headerSize + len(e.payload))
 	g.records++
+	g.bytes += headerSize + len(e.payload)
 	return g
 }
 

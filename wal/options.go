@@ -12,6 +12,9 @@ import (
 const (
 	// DefaultSegmentBytes is the default rotation size of a segment.
 	DefaultSegmentBytes = 64 << 20
+	// MaxQueuedBytes bounds the records an AsyncWrites log queues before
+	// Append waits for the flusher.
+	MaxQueuedBytes = 4 << 20
 	// DefaultSyncInterval is the default fsync period of SyncInterval.
 	DefaultSyncInterval = 10 * time.Millisecond
 	// DefaultMaxRecordBytes is the default limit on one encoded record.
@@ -85,6 +88,15 @@ type Options struct {
 	// SyncInterval is the fsync period of SyncInterval; default
 	// DefaultSyncInterval.
 	SyncInterval time.Duration
+	// AsyncWrites (with SyncInterval or SyncNever; ignored with
+	// SyncAlways) makes Append return once its record is queued for the
+	// flusher, before write(2), as Pebble's NoSync commits do: a writer
+	// pays no system call. A process crash can then lose the records
+	// queued but not yet written (microseconds' worth; always a suffix),
+	// and a write error is reported by the next Append, Sync or Close
+	// instead of by the Append whose record failed. At most
+	// MaxQueuedBytes are queued: beyond that Append waits for the write.
+	AsyncWrites bool
 	// MaxRecordBytes limits the encoded size (header plus uncompressed
 	// payload) of one record; default DefaultMaxRecordBytes, at most
 	// MaxRecordBytesLimit.
