@@ -30,6 +30,7 @@ func benchFlags(e *env) []cli.Flag {
 		&cli.Int64Flag{Name: "ops", Usage: "stop after `N` operations, if before --duration (0: no limit)"},
 		&cli.StringFlag{Name: "mem", Value: defaultBenchMem, Usage: "memory tier budget `SIZE` (e.g. 64MiB)"},
 		&cli.StringFlag{Name: "sync", Value: "always", Usage: "WAL fsync `MODE`: always, interval or never"},
+		&cli.BoolFlag{Name: "async-wal", Usage: "with --sync interval or never: acknowledge writes once queued for the WAL, before write(2) (engine.Options.AsyncWAL)"},
 		&cli.StringFlag{Name: "policy", Value: string(engine.PolicyWTinyLFU), Usage: "memory tier policy `P`: wtinylfu, lru, lfu or random"},
 		&cli.BoolFlag{Name: "load", Value: true, Usage: "load the records first (--load=false reuses a loaded DB)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed `N`"},
@@ -106,6 +107,7 @@ func benchConfig(c *cli.Context) (workloadConfig, engine.Options, error) {
 	if o.Policy, err = parsePolicy(c.String("policy")); err != nil {
 		return bad(err)
 	}
+	o.AsyncWAL = c.Bool("async-wal")
 	return cfg, o, nil
 }
 

@@ -19,6 +19,9 @@ func TestBenchWorkloads(t *testing.T) {
 		t.Run("workload="+w, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "db")
 			args := append([]string{"bench", dir, "--workload", w, "--json", "--sync", "never"}, shortBench...)
+			if w == "A" || w == "F" { // the write-heavy ones also with the WAL acknowledging before write(2)
+				args = append(args, "--async-wal")
+			}
 			r := runCLI(t, "", args...)
 			r.expect(t, 0, nil, nil)
 			var res benchResult

@@ -21,6 +21,9 @@ func openTierkv(o Options) (*tierkvStore, error) {
 		MemTierBytes:    obj,
 		BlockCacheBytes: o.MemoryBytes - obj,
 		Sync:            sync,
+		// Unsynced: a write returns before write(2), like Pebble's and
+		// Badger's unsynced writes (both log in the background).
+		AsyncWAL: !o.Sync,
 	})
 	if err != nil {
 		return nil, err
