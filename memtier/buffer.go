@@ -23,22 +23,26 @@ type access struct {
 }
 
 // stripe is one lossy access buffer. It also counts the hits and misses of
-// the Gets that pick it, so the hit path touches no tier-wide counter.
+// the Gets that use it, so the hit path touches no tier-wide counter. Gets
+// pick the stripe of the P they run on (procHint), so with at least as many
+// stripes as Ps each stripe's lines are written by one core at a time.
 type stripe struct {
+	_       [64]byte // keep the previous stripe's last line apart
 	mu      sync.Mutex
 	n       int
-	recs    [stripeRecords]access
 	hits    atomic.Uint64
 	misses  atomic.Uint64
 	dropped atomic.Uint64 // sampled accesses not passed on: stripe busy, or full while the policy was busy
-	_       [64]byte
+	recs    [stripeRecords]access
 }
 
-// numStripes returns the number of access stripes: a power of two, four per
-// processor so that two readers rarely pick the same stripe, at most 64.
+// numStripes returns the number of access stripes: a power of two, at
+// least one per processor (GOMAXPROCS when the tier is built) and at most
+// 64. A P whose id is past the last stripe shares one (counts stay exact:
+// they are atomic).
 func numStripes() int {
 	n := 1
-	for n < 4*runtime.GOMAXPROCS(0) && n < 64 {
+	for n < runtime.GOMAXPROCS(0) && n < 64 {
 		n <<= 1
 	}
 	return n
@@ -47,8 +51,7 @@ func numStripes() int {
 // record notes an access without ever waiting: if the chosen stripe is busy,
 // or full while the policy is busy, the access is dropped.
 func (t *Tier) record(a access) {
-	r := rand.Uint32()
-	s := &t.stripes[r&t.stripeMask]
+	s := &t.stripes[procHint()&t.stripeMask]
 	if a.e != nil {
 		s.hits.Add(1)
 	} else {
@@ -58,7 +61,7 @@ func (t *Tier) record(a access) {
 		t.recordNow(a)
 		return
 	}
-	if r>>(32-t.sampleBits) != 0 { // (a shift by 32 yields 0: sampling 1 in 1)
+	if rand.Uint32()>>(32-t.sampleBits) != 0 { // (a shift by 32 yields 0: sampling 1 in 1)
 		return // not in the sample
 	}
 	if !s.mu.TryLock() {

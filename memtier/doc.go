@@ -27,9 +27,10 @@
 //
 // The policy (package memtier/policy) runs under one policy mutex that also
 // serializes every writer (Put, Promote, Evict's bookkeeping, MarkClean). A
-// Get never takes it: it counts itself on one of several striped buffers
-// chosen at random and, for one access in Options.AccessSampling, appends it
-// to that buffer. The Get that fills a buffer drains it into the policy only
+// Get never takes it: it counts itself on the striped buffer of the
+// processor (P) it runs on, so that no two cores write the same cache line
+// per Get, and, for one access in Options.AccessSampling chosen at random,
+// appends it to that buffer. The Get that fills a buffer drains it into the policy only
 // if the policy mutex is free at that instant (TryLock). When the buffer is
 // busy, or full while the policy is busy, the access is dropped: under
 // contention the policy sees a sample of the accesses, which is what keeps

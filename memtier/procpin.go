@@ -1,0 +1,24 @@
+package memtier
+
+import _ "unsafe" // for go:linkname
+
+// procPin pins the calling goroutine to its P and returns the P's id;
+// procUnpin undoes it. The runtime keeps both reachable by linkname on
+// purpose (go.dev/issue/67401: "Do not remove or change the type
+// signature"); sync.Pool uses the same pair. The hit path uses the id only
+// as a hint to pick an access stripe that no other running goroutine is
+// writing, so that two cores never write the same cache line per Get.
+//
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// procHint returns the id of the P the caller runs on. The goroutine may
+// move to another P right after; callers use the id only as a hint.
+func procHint() uint32 {
+	p := procPin()
+	procUnpin()
+	return uint32(p)
+}
