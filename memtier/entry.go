@@ -57,20 +57,31 @@ type entry struct {
 	vlen uint32 // stored value length (0 with flagLong)
 }
 
-// makeEntry builds a record, compressing the value when that saves 1/8.
-func makeEntry(key, value []byte, seq uint64, flags uint32, compressMin int) *entry {
-	stored := value
+// makeEntry builds a record, compressing the value when c says to try and
+// that saves 1/8 (a nil c never compresses).
+func makeEntry(key, value []byte, seq uint64, flags uint32, c *compressor) *entry {
 	if flags&flagTombstone != 0 {
-		stored = nil
-	} else if compressMin >= 0 && len(value) >= compressMin {
-		if c := snappy.Encode(nil, value); len(c) <= len(value)-len(value)/8 {
-			stored, flags = c, flags|flagCompressed
+		return layOut(key, nil, seq, flags|longFlag(len(key), 0))
+	}
+	if s, ok := c.try(len(value)); ok {
+		enc, buf, saved := c.encode(value)
+		s.note(saved)
+		if saved {
+			e := layOut(key, enc, seq, flags|flagCompressed|longFlag(len(key), len(enc)))
+			c.release(buf)
+			return e
 		}
+		c.release(buf)
 	}
-	if len(key) > maxKlen || len(stored) > maxVlen {
-		flags |= flagLong
+	return layOut(key, value, seq, flags|longFlag(len(key), len(value)))
+}
+
+// longFlag returns flagLong if the lengths do not fit the short header.
+func longFlag(klen, vlen int) uint32 {
+	if klen > maxKlen || vlen > maxVlen {
+		return flagLong
 	}
-	return layOut(key, stored, seq, flags)
+	return 0
 }
 
 // layOut allocates a record for key and the stored value (already

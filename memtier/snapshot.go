@@ -244,7 +244,7 @@ func (c *Cursor) collectDesc(e *entry) bool {
 // with; it reuses the cursor's buffer, so seeking allocates only to grow it.
 func (c *Cursor) probeFor(k string) *entry {
 	if len(k) > maxKlen {
-		return makeEntry([]byte(k), nil, 0, 0, -1)
+		return makeEntry([]byte(k), nil, 0, 0, nil)
 	}
 	n := hdrSize + len(k)
 	if cap(c.probe) < n {

@@ -38,6 +38,7 @@ type Tier struct {
 	sampleBits uint                     // record 1 access in 2^sampleBits (AccessSampling)
 	lossless   bool                     // tests: apply every access at once, under pmu
 	pendingN   atomic.Int64             // mirrors the number of pending ids, for NeedsWriteBack
+	comp       *compressor
 
 	recs slotTable // resident version by policy id (lock-free reads)
 
@@ -82,6 +83,7 @@ func New(opts *Options) (*Tier, error) {
 		stripes:    make([]stripe, numStripes()),
 		sampleBits: uint(bits.TrailingZeros(uint(o.AccessSampling))),
 		pol:        pol,
+		comp:       newCompressor(o.CompressMinBytes),
 		tree:       btree.NewG(btreeDegree, lessEntry),
 	}
 	t.stripeMask = uint32(len(t.stripes) - 1)
@@ -152,7 +154,7 @@ func (t *Tier) Put(key, value []byte, seq uint64, tombstone bool) {
 	if tombstone {
 		flags |= flagTombstone
 	}
-	ne := makeEntry(key, value, seq, flags, t.opts.CompressMinBytes)
+	ne := makeEntry(key, value, seq, flags, t.comp)
 	h := t.hash(ne.key())
 	sh := t.shardOf(h)
 
@@ -204,37 +206,57 @@ func (t *Tier) repolicyLocked(id policy.ID, ne *entry, h uint64) {
 // dropped (false) if any version of key is resident, if key's generation
 // (see Generation) is no longer gen, if the version is charged more than
 // MaxEntryFraction of the budget, or if the policy does not admit it.
-// Promote copies key and value.
+// Promote copies key and value, and only once the policy has admitted them:
+// most offers are refused, and a refusal allocates and compresses nothing.
 func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
 	if t.closed.Load() {
 		return false
 	}
-	ne := makeEntry(key, value, seq, 0, t.opts.CompressMinBytes)
-	h := t.hash(ne.key())
+	k := stringOf(key)
+	h := t.hash(k)
 	sh := t.shardOf(h)
+	// The policy is asked with the uncompressed charge, an upper bound;
+	// once the record is built, Update lowers it if compression saved.
+	cost := int64(len(key)+len(value)) + EntryOverhead
 
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
-	if ne.charge() > t.maxCharge || t.genOf(h).Load() != gen {
+	var ne *entry
+	if cost > t.maxCharge {
+		// Only compression could bring it under the bound (rare: a large value).
+		ne = makeEntry(key, value, seq, 0, t.comp)
+		cost = ne.charge()
+	}
+	if cost > t.maxCharge || t.genOf(h).Load() != gen {
 		t.rejected++
 		return false
 	}
-	if _, old := sh.find(&t.recs, h, ne.key()); old != nil {
+	if _, old := sh.find(&t.recs, h, k); old != nil {
 		t.rejected++
 		return false
 	}
 	id := t.allocIDLocked()
-	admitted, victims := t.pol.Promote(id, h, ne.charge(), t.victims[:0])
+	admitted, victims := t.pol.Promote(id, h, cost, t.victims[:0])
 	t.victims = victims
 	if !admitted {
 		t.free = append(t.free, id)
 		t.rejected++
 		return false
 	}
+	if ne == nil {
+		ne = makeEntry(key, value, seq, 0, t.comp)
+	}
 	t.states[id] = stateInPolicy
 	t.insertLocked(sh, h, id, ne)
 	t.promotions++
 	t.evictVictimsLocked()
+	if t.recs.load(id) != ne {
+		return false // it was its own victim
+	}
+	if c := ne.charge(); c < cost {
+		t.victims = t.pol.Update(id, c, t.victims[:0])
+		t.evictVictimsLocked()
+	}
 	return t.recs.load(id) == ne
 }
 
