@@ -71,8 +71,14 @@ type Options struct {
 	// percent (0 < WindowPercent < 100); default DefaultWindowPercent.
 	WindowPercent float64
 	// FixedWindow keeps W-TinyLFU's window at WindowPercent instead of
-	// tuning it by hill climbing. Default false (adaptive).
+	// tuning it. Default false (adaptive).
 	FixedWindow bool
+	// HillClimber tunes W-TinyLFU's window with Caffeine's hill climber
+	// (compare the hit ratios of consecutive samples) instead of ghost
+	// feedback (which side of the cache would have caught each miss).
+	// Default false: ghost feedback meets more of the published floors
+	// (docs/BENCHMARKS.md).
+	HillClimber bool
 	// Doorkeeper puts a Bloom filter in front of the frequency sketch of
 	// W-TinyLFU and LFU (TinyLFU paper, section 3.4.2): a key's first access
 	// per aging period sets doorkeeper bits instead of counters. Default

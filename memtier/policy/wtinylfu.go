@@ -5,7 +5,8 @@ package policy
 // become candidates for the main space, a segmented LRU (probation and
 // protected), and a candidate is admitted only if the frequency sketch says
 // it is more popular than the main space's victim. The window's share of the
-// capacity is tuned by the hill climber.
+// capacity is tuned by ghost feedback (ghost.go), or by Caffeine's hill
+// climber if Options.HillClimber is set.
 const (
 	// DefaultWindowPercent is the window's initial share of the capacity.
 	// Caffeine starts at 1%; starting in the middle of the range the climber
@@ -44,7 +45,10 @@ type wtinylfu struct {
 	window, probation, prot   list
 	sketch                    *sketch
 	climb                     climber
+	ghostW, ghostM            ghost
+	drift                     float64 // ghost feedback not yet in pending
 	adapt                     bool
+	ghosts                    bool // adapt by ghost feedback, not by climbing
 	full                      bool // has evicted: the entry count is known
 	rng                       rng
 }
@@ -57,12 +61,13 @@ func newWTinyLFU(opts Options) *wtinylfu {
 		prot:      newList(),
 		sketch:    newSketch(opts.ExpectedEntries, opts.Doorkeeper),
 		adapt:     !opts.FixedWindow,
+		ghosts:    !opts.FixedWindow && !opts.HillClimber,
 		rng:       rng{state: opts.Seed},
 	}
 	p.windowMax = int64(float64(p.capacity) * opts.WindowPercent / 100)
 	p.protectedMax = int64(protectedShare * float64(p.capacity-p.windowMax))
 	p.climb = newClimber(p.capacity, p.sketch.sampleSize)
-
+	p.sizeGhosts(opts.ExpectedEntries)
 	return p
 }
 
@@ -89,6 +94,9 @@ func (p *wtinylfu) Touch(id ID, hash uint64) {
 
 func (p *wtinylfu) Miss(hash uint64) {
 	p.sketch.increment(hash)
+	if p.ghosts {
+		p.ghostFeedback(hash)
+	}
 	p.climb.miss()
 	p.adjustWindow()
 }

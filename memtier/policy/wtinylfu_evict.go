@@ -55,19 +55,23 @@ func (p *wtinylfu) evictFromMain(candidate ID, victims []ID) []ID {
 			return victims // nothing left; cannot happen while cost > 0
 		}
 		var out ID
+		fromWindow := true // a candidate leaves, or the window's own tail
 		switch {
 		case victim == nilID:
 			out, candidate = candidate, p.links[candidate].prev
 		case candidate == nilID:
 			out, victim = victim, p.links[victim].prev
+			fromWindow = victimQ == regionWindow
 		case candidate == victim:
 			out, victim, candidate = victim, p.links[victim].prev, nilID
 		case p.admit(candidate, victim):
 			out, victim = victim, p.links[victim].prev
 			candidate = p.links[candidate].prev
+			fromWindow = false
 		default:
 			out, candidate = candidate, p.links[candidate].prev
 		}
+		p.bury(out, fromWindow)
 		p.Remove(out)
 		victims = append(victims, out)
 	}
@@ -87,9 +91,16 @@ func (p *wtinylfu) admit(candidate, victim ID) bool {
 	return false
 }
 
-// adjustWindow carries out the hill climber's decisions.
+// adjustWindow carries out the hill climber's decisions. With ghost
+// feedback instead, the climber's samples only pace resample.
 func (p *wtinylfu) adjustWindow() {
 	if !p.adapt {
+		return
+	}
+	if p.ghosts {
+		if _, ok := p.climb.adjustment(); ok {
+			p.resample()
+		}
 		return
 	}
 	if delta, ok := p.climb.adjustment(); ok {
@@ -101,6 +112,11 @@ func (p *wtinylfu) adjustWindow() {
 		}
 		p.resample()
 	}
+	p.carryOut()
+}
+
+// carryOut moves the window/main boundary by what is pending.
+func (p *wtinylfu) carryOut() {
 	switch {
 	case p.pending > 0:
 		p.increaseWindow()
@@ -110,13 +126,14 @@ func (p *wtinylfu) adjustWindow() {
 }
 
 // resample sets the length of the next sample and of the sketch's aging
-// period from the entries actually resident: a byte-weighted cache whose
-// entries are larger than ExpectedEntries assumed would otherwise age and
-// adapt far too slowly.
+// period, and the ghosts' generations, from the entries actually resident:
+// a byte-weighted cache whose entries are larger than ExpectedEntries
+// assumed would otherwise age and adapt far too slowly.
 func (p *wtinylfu) resample() {
 	period := sketchSamples * max(p.n, sketchMinSample)
 	p.sketch.sampleSize = min(sketchSamples*p.sketch.expected, period)
 	p.climb.sampleSize = p.sketch.sampleSize
+	p.sizeGhosts(p.n)
 }
 
 // increaseWindow moves up to pending cost units of capacity (and the least

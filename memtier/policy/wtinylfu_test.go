@@ -52,25 +52,34 @@ func TestWindowAdapts(t *testing.T) {
 		{"recency-heavy/start=1%", 1, func(r *rand.Rand) []uint64 { return recencyTrace(150_000, capacity, r) }, 20, 100},
 		{"frequency-heavy/start=50%", 50, func(r *rand.Rand) []uint64 { return frequencyTrace(300_000, capacity, r) }, 0, 20},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			trace := tc.trace(rand.New(rand.NewPCG(1, 2)))
-			adaptive := mustNew(t, KindWTinyLFU, Options{Capacity: capacity, ExpectedEntries: capacity, WindowPercent: tc.startPct})
-			fixed := mustNew(t, KindWTinyLFU, Options{Capacity: capacity, ExpectedEntries: capacity, WindowPercent: tc.startPct, FixedWindow: true})
-			ha, hf := newHarness(adaptive), newHarness(fixed)
-			for _, k := range trace {
-				ha.get(k)
-				hf.get(k)
-			}
-			share := 100 * float64(adaptive.(*wtinylfu).windowMax) / capacity
-			if share <= tc.wantAbove || share >= tc.wantBelow {
-				t.Fatalf("window ended at %.1f%% of the capacity, want in (%v, %v)", share, tc.wantAbove, tc.wantBelow)
-			}
-			ra, rf := ratio(ha), ratio(hf)
-			t.Logf("window %.1f%%; hit ratio adaptive %.2f%%, fixed at %v%% %.2f%%", share, ra, tc.startPct, rf)
-			if ra <= rf {
-				t.Fatalf("adapting did not pay: %.2f%% <= %.2f%% with the fixed window", ra, rf)
-			}
-		})
+		for _, climb := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/hill-climber=%v", tc.name, climb), func(t *testing.T) {
+				testWindowAdapts(t, capacity, tc.startPct, tc.trace, tc.wantAbove, tc.wantBelow, climb)
+			})
+		}
+	}
+}
+
+// testWindowAdapts replays trace through an adaptive W-TinyLFU starting at
+// startPct and through one fixed there, and checks that the adaptive window
+// ended in (above, below) percent and paid off.
+func testWindowAdapts(t *testing.T, capacity int64, startPct float64, traceOf func(*rand.Rand) []uint64, above, below float64, climb bool) {
+	trace := traceOf(rand.New(rand.NewPCG(1, 2)))
+	adaptive := mustNew(t, KindWTinyLFU, Options{Capacity: capacity, ExpectedEntries: int(capacity), WindowPercent: startPct, HillClimber: climb})
+	fixed := mustNew(t, KindWTinyLFU, Options{Capacity: capacity, ExpectedEntries: int(capacity), WindowPercent: startPct, FixedWindow: true})
+	ha, hf := newHarness(adaptive), newHarness(fixed)
+	for _, k := range trace {
+		ha.get(k)
+		hf.get(k)
+	}
+	share := 100 * float64(adaptive.(*wtinylfu).windowMax) / float64(capacity)
+	if share <= above || share >= below {
+		t.Fatalf("window ended at %.1f%% of the capacity, want in (%v, %v)", share, above, below)
+	}
+	ra, rf := ratio(ha), ratio(hf)
+	t.Logf("window %.1f%%; hit ratio adaptive %.2f%%, fixed at %v%% %.2f%%", share, ra, startPct, rf)
+	if ra <= rf {
+		t.Fatalf("adapting did not pay: %.2f%% <= %.2f%% with the fixed window", ra, rf)
 	}
 }
 
@@ -132,6 +141,82 @@ func TestClimberDirection(t *testing.T) {
 			d := step(tc.hits)
 			if (d > 0 && tc.wantSign < 0) || (d < 0 && tc.wantSign > 0) || d == 0 {
 				t.Fatalf("adjustment %v, want sign %d", d, tc.wantSign)
+			}
+		})
+	}
+}
+
+func TestGhostGenerations(t *testing.T) {
+	var g ghost
+	g.size(100)
+	for k := range uint64(100) {
+		g.add(k)
+	}
+	for _, tc := range []struct {
+		name      string
+		added     uint64 // keys 1000.. added after the first 100
+		wantFirst bool   // whether keys 0..99 are still remembered
+	}{
+		{"generations=1", 0, true},
+		{"generations=2", 100, true},
+		{"generations=3", 200, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k := range tc.added {
+				g.add(1000 + k)
+			}
+			found := 0
+			for k := range uint64(100) {
+				if g.has(k) {
+					found++
+				}
+			}
+			switch {
+			case tc.wantFirst && found != 100:
+				t.Fatalf("%d of 100 keys remembered, want all", found)
+			case !tc.wantFirst && found > 10:
+				t.Fatalf("%d of 100 keys remembered after two more generations, want few (false positives)", found)
+			}
+		})
+	}
+	fp := 0
+	for k := range uint64(10000) {
+		if g.has(1<<40 + k) {
+			fp++
+		}
+	}
+	if fp > 500 {
+		t.Fatalf("%d of 10000 never-added keys found: false positives above 5%%", fp)
+	}
+}
+
+// TestGhostFeedbackDirection checks each side's ghost pulls the window its
+// way: misses on keys the window rejected grow it, misses on keys the main
+// space evicted shrink it.
+func TestGhostFeedbackDirection(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		fromWindow bool
+		grow       bool
+	}{
+		{"window-ghost-grows", true, true},
+		{"main-ghost-shrinks", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustNew(t, KindWTinyLFU, Options{Capacity: 1000, ExpectedEntries: 1000}).(*wtinylfu)
+			for i := range ID(1000) {
+				p.Insert(i, uint64(i)*0x9e3779b97f4a7c15, 1, nil)
+			}
+			before := p.windowMax
+			for i := range uint64(50) {
+				h := 1<<50 + i
+				p.hashes = append(p.hashes, h)
+				p.bury(ID(len(p.hashes)-1), tc.fromWindow)
+				p.Miss(h)
+			}
+			after := p.windowMax
+			if grew := after > before; grew != tc.grow || after == before {
+				t.Fatalf("window %d -> %d, want grow=%v", before, after, tc.grow)
 			}
 		})
 	}

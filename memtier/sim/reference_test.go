@@ -20,11 +20,9 @@ var quickTraces = []string{"glimpse", "loop", "scan", "zigzag", "2_pools", "cpp"
 // knownShortfalls are the floors the default policy misses today, with the
 // allowance below the floor that still passes (so that a regression fails).
 // docs/BENCHMARKS.md explains each.
-var knownShortfalls = map[string]float64{
-	"arc/OLTP.lis.gz@250":   0.5, // BitFaster's W-TinyLFU 24.73
-	"arc/OLTP.lis.gz@10000": 0.8, // ARC 61.87
-	"arc/OLTP.lis.gz@15000": 0.8, // ARC 65.40
-}
+// Every OLTP floor is met since ghost feedback tunes the window; the P12
+// rows still short (1024..4096, 524288) replay in TestFullTable only.
+var knownShortfalls = map[string]float64{}
 
 // floors returns, per "file@size", the figure the default policy must reach:
 // the best of ARC's (published, ARC paper) and the published W-TinyLFU's
