@@ -11,7 +11,7 @@ import (
 // BenchmarkUpdate measures parallel Zipf-skewed overwrites on the real
 // disk with SyncNever: 100k keys, the memory tier holding about a tenth.
 func BenchmarkUpdate(b *testing.B) {
-	db, err := engine.Open(b.TempDir(), &engine.Options{MemTierBytes: 2 << 20, Sync: engine.SyncNever})
+	db, err := engine.Open(b.TempDir(), &engine.Options{MemTierBytes: 2 << 20, Sync: engine.SyncNever, AsyncWAL: true})
 	if err != nil {
 		b.Fatal(err)
 	}
