@@ -37,7 +37,12 @@ const (
 	// (Caffeine's own initial size): a window of nothing cannot notice that
 	// recency came back.
 	ghostMinWindowShare = 0.01
-	ghostBitsPerKey     = 16 // per key of a generation, rounded up to 2^k
+	// ghostGuardDrop is the fall of the hit ratio over one sample of the
+	// climber's length (ten requests per entry) at which the ghosts' moves
+	// of that sample are undone (guardGhosts); Caffeine's climber restarts
+	// at the same change.
+	ghostGuardDrop  = 0.05
+	ghostBitsPerKey = 16 // per key of a generation, rounded up to 2^k
 )
 
 // ghost is a pair of Bloom filters of one generation each: the older is
@@ -129,4 +134,21 @@ func (p *wtinylfu) ghostFeedback(hash uint64) {
 	p.drift -= float64(d)
 	p.pending += d
 	p.carryOut()
+}
+
+// guardGhosts undoes the ghosts' last sample of moves if the hit ratio fell
+// by ghostGuardDrop or more over it (rates in 0..1). The ghosts measure what
+// a larger side would catch with the other side unchanged; where taking
+// room from the other side changes its reuse distances too (a loop slightly
+// larger than the cache: every key the window rejects comes back a few
+// dozen evictions later however large the window, while the main space's
+// hits vanish as it shrinks, unseen by its ghost), following them collapses
+// the hit ratio, and the sample's drop is what shows it.
+func (p *wtinylfu) guardGhosts(prevRate, rate float64) {
+	if rate <= prevRate-ghostGuardDrop && p.windowMax != p.sampleWindow {
+		p.pending = p.sampleWindow - p.windowMax
+		p.drift = 0
+		p.carryOut()
+	}
+	p.sampleWindow = p.windowMax
 }

@@ -47,6 +47,7 @@ type wtinylfu struct {
 	climb                     climber
 	ghostW, ghostM            ghost
 	drift                     float64 // ghost feedback not yet in pending
+	sampleWindow              int64   // windowMax when the climber's sample began
 	adapt                     bool
 	ghosts                    bool // adapt by ghost feedback, not by climbing
 	full                      bool // has evicted: the entry count is known

@@ -55,6 +55,7 @@ func (p *wtinylfu) evictFromMain(candidate ID, victims []ID) []ID {
 			return victims // nothing left; cannot happen while cost > 0
 		}
 		var out ID
+		var admitted, tie bool
 		fromWindow := true // a candidate leaves, or the window's own tail
 		switch {
 		case victim == nilID:
@@ -64,31 +65,39 @@ func (p *wtinylfu) evictFromMain(candidate ID, victims []ID) []ID {
 			fromWindow = victimQ == regionWindow
 		case candidate == victim:
 			out, victim, candidate = victim, p.links[victim].prev, nilID
-		case p.admit(candidate, victim):
-			out, victim = victim, p.links[victim].prev
-			candidate = p.links[candidate].prev
-			fromWindow = false
 		default:
-			out, candidate = candidate, p.links[candidate].prev
+			if admitted, tie = p.admit(candidate, victim); admitted {
+				out, victim = victim, p.links[victim].prev
+				candidate = p.links[candidate].prev
+				fromWindow = false
+			} else {
+				out, candidate = candidate, p.links[candidate].prev
+			}
 		}
-		p.bury(out, fromWindow)
+		// A candidate that lost on a tie is not buried: the sketch could not
+		// tell it from the victim, so its return says nothing about the
+		// window (in a loop every key ties, and each returns).
+		if admitted || !tie {
+			p.bury(out, fromWindow)
+		}
 		p.Remove(out)
 		victims = append(victims, out)
 	}
 	return victims
 }
 
-// admit reports whether candidate should replace victim in the main space.
-func (p *wtinylfu) admit(candidate, victim ID) bool {
+// admit reports whether candidate should replace victim in the main space,
+// and whether their frequencies tie.
+func (p *wtinylfu) admit(candidate, victim ID) (admitted, tie bool) {
 	cf := p.sketch.estimate(p.hashes[candidate])
 	vf := p.sketch.estimate(p.hashes[victim])
 	if cf > vf {
-		return true
+		return true, false
 	}
 	if cf >= admitHashDoSThreshold {
-		return p.rng.next()&127 == 0
+		return p.rng.next()&127 == 0, cf == vf
 	}
-	return false
+	return false, cf == vf
 }
 
 // adjustWindow carries out the hill climber's decisions. With ghost
@@ -98,7 +107,9 @@ func (p *wtinylfu) adjustWindow() {
 		return
 	}
 	if p.ghosts {
+		prev := p.climb.prevHitRate
 		if _, ok := p.climb.adjustment(); ok {
+			p.guardGhosts(prev, p.climb.prevHitRate)
 			p.resample()
 		}
 		return
