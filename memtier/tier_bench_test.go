@@ -184,41 +184,46 @@ func BenchmarkOverheadPerEntry(b *testing.B) {
 }
 
 // BenchmarkPut measures overwrites of resident keys (16-byte keys and
-// values, Zipf(0.99)) in a tier with 1M entries, beside the same writes to
-// the RWMutex map.
+// values, Zipf(0.99)) in a tier with 100K or 1M entries, beside the same
+// writes to the RWMutex map.
 func BenchmarkPut(b *testing.B) {
-	const n = 1_000_000
-	keys := benchKeys(n)
-	trace := zipfTrace(n, 0.99, 1<<20, 2)
-	b.Run("impl=memtier/entries=1M/zipf=0.99", func(b *testing.B) {
-		tr := benchTier(b, keys, DefaultAccessSampling).(tierGetter).t
-		seq := uint64(n)
-		b.ReportAllocs()
-		defer reportCPU(b)()
-		for b.Loop() {
-			seq++
-			k := keys[trace[seq&(1<<20-1)]]
-			tr.Put(k, k, seq, false)
+	for _, n := range []int{100_000, 1_000_000} {
+		keys := benchKeys(n)
+		trace := zipfTrace(n, 0.99, 1<<20, 2)
+		size := fmt.Sprintf("entries=%dK", n/1000)
+		if n >= 1_000_000 {
+			size = fmt.Sprintf("entries=%dM", n/1_000_000)
 		}
-	})
-	b.Run("impl=rwmutex-map/entries=1M/zipf=0.99", func(b *testing.B) {
-		m := make(map[string][]byte, n)
-		for _, k := range keys {
-			m[string(k)] = append([]byte{}, k...)
-		}
-		var mu sync.RWMutex
-		i := 0
-		b.ReportAllocs()
-		defer reportCPU(b)()
-		for b.Loop() {
-			i++
-			k := keys[trace[i&(1<<20-1)]]
-			v := append([]byte{}, k...) // a new version, as the tier publishes
-			mu.Lock()
-			m[string(k)] = v
-			mu.Unlock()
-		}
-	})
+		b.Run("impl=memtier/"+size+"/zipf=0.99", func(b *testing.B) {
+			tr := benchTier(b, keys, DefaultAccessSampling).(tierGetter).t
+			seq := uint64(n)
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				seq++
+				k := keys[trace[seq&(1<<20-1)]]
+				tr.Put(k, k, seq, false)
+			}
+		})
+		b.Run("impl=rwmutex-map/"+size+"/zipf=0.99", func(b *testing.B) {
+			m := make(map[string][]byte, n)
+			for _, k := range keys {
+				m[string(k)] = append([]byte{}, k...)
+			}
+			var mu sync.RWMutex
+			i := 0
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				i++
+				k := keys[trace[i&(1<<20-1)]]
+				v := append([]byte{}, k...) // a new version, as the tier publishes
+				mu.Lock()
+				m[string(k)] = v
+				mu.Unlock()
+			}
+		})
+	}
 }
 
 // BenchmarkSnapshot measures what an iterator's snapshot costs the writers:
