@@ -282,6 +282,11 @@ func BenchmarkVsPebble(b *testing.B) {
 					if gets := after.Gets - before.Gets; gets > 0 {
 						b.ReportMetric(float64(after.MemTierHits-before.MemTierHits)/float64(gets), "memhit-ratio")
 					}
+					if writes := after.Writes - before.Writes; writes > 0 {
+						// What an update costs beyond the memory tier: the
+						// share of writes that pushed a dirty entry to Pebble.
+						b.ReportMetric(float64(after.WriteBacks-before.WriteBacks)/float64(writes), "writebacks/write")
+					}
 				}
 			})
 		}
