@@ -43,4 +43,9 @@
 // victim it names leaves at once if clean, and if dirty it stays resident,
 // still charged and visible, queued until the engine calls Evict to write it
 // back. The tier never drops a dirty version by itself and never does I/O.
+//
+// Promote asks the policy first, with the uncompressed charge as an upper
+// bound, and builds (copies, maybe compresses) the record only once it is
+// admitted; Update then lowers the charge if compression saved. Most
+// offers are refused, and a refusal allocates nothing.
 package memtier

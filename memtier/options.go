@@ -57,7 +57,9 @@ type Options struct {
 	MaxEntryFraction float64
 	// CompressMinBytes is the shortest value that is snappy-compressed in
 	// memory when that saves at least 1/8 of it; negative disables
-	// compression. Default DefaultCompressMinBytes.
+	// compression. After 8 values in a row that did not compress, a writer
+	// tries only one value in 16 until one compresses again (random bytes
+	// never do). Default DefaultCompressMinBytes.
 	CompressMinBytes int
 	// Seed seeds the key hash and the policy. Default DefaultSeed.
 	Seed uint64
