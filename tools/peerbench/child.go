@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tierkv/tierkv/tools/peerbench/internal/store"
-	"github.com/tierkv/tierkv/tools/peerbench/internal/workload"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 // Child jobs.
@@ -109,7 +109,7 @@ func loadJob(sp *childSpec) (runResult, error) {
 }
 
 func runJob(sp *childSpec) (runResult, error) {
-	w, err := workload.Parse(sp.Workload)
+	w, err := ycsb.Parse(sp.Workload)
 	if err != nil {
 		return runResult{}, err
 	}
@@ -127,10 +127,10 @@ func runJob(sp *childSpec) (runResult, error) {
 // measure warms the engine up, then runs the measured phase; it leaves
 // res.DiskBytes holding -write_bytes at the phase's start, for
 // closeCounted to complete.
-func measure(s store.Store, w workload.Workload, sp *childSpec) (runResult, error) {
+func measure(s store.Store, w ycsb.Workload, sp *childSpec) (runResult, error) {
 	res := runResult{Engine: sp.Engine, Workload: w.Name, Round: sp.Round}
-	ks := workload.NewKeyspace(sp.Records)
-	shift := &workload.Shift{}
+	ks := ycsb.NewKeyspace(sp.Records)
+	shift := &ycsb.Shift{}
 	cs, err := newClients(s, w, ks, shift, sp)
 	if err != nil {
 		return res, err

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tierkv/tierkv/tools/peerbench/internal/store"
-	"github.com/tierkv/tierkv/tools/peerbench/internal/workload"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 // Defaults: sized to finish on 2 cores in a few minutes.
@@ -62,7 +62,7 @@ func parseFlags(args []string) (*config, string, error) {
 	var scale float64
 	var child string
 	fs.StringVar(&engines, "engines", strings.Join(store.Engines(), ","), "engines to compare, in alternation order")
-	fs.StringVar(&workloads, "workloads", strings.Join(workload.Standard(), ","), "workloads (A-F[-zipf|-uniform|-latest], hotshift)")
+	fs.StringVar(&workloads, "workloads", strings.Join(ycsb.Standard(), ","), "workloads (A-F[-zipf|-uniform|-latest], hotshift)")
 	fs.StringVar(&mem, "mem", "16MiB", "memory budget of every engine")
 	fs.Float64Var(&scale, "scale", 1, "multiply the memory budget and the dataset by this")
 	fs.Float64Var(&c.DataRatio, "data-ratio", defaultDataRatio, "dataset size as a multiple of the memory budget")
@@ -145,7 +145,7 @@ func (c *config) validate() error {
 		}
 	}
 	for _, w := range c.Workloads {
-		if _, err := workload.Parse(w); err != nil {
+		if _, err := ycsb.Parse(w); err != nil {
 			bad = append(bad, err.Error())
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tierkv/tierkv/tools/peerbench/internal/store"
-	"github.com/tierkv/tierkv/tools/peerbench/internal/workload"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 func main() {
@@ -105,14 +105,14 @@ func writeTerms(w io.Writer, cfg *config) {
 	fmt.Fprintf(w, "threads %d, seed %d, warm-up %v + measured %v per run, %d rounds, engines alternating %s\n",
 		cfg.Threads, cfg.Seed, cfg.Warmup, cfg.Duration, cfg.Rounds, strings.Join(cfg.Engines, " "))
 	for _, name := range cfg.Workloads {
-		wl, _ := workload.Parse(name)
+		wl, _ := ycsb.Parse(name)
 		fmt.Fprintf(w, "  %-10s %s\n", wl.Name, wl.Describe())
 	}
 }
 
 // canonical returns the canonical name of workload name.
 func canonical(name string) string {
-	w, err := workload.Parse(name)
+	w, err := ycsb.Parse(name)
 	if err != nil {
 		return name
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/tierkv/tierkv/tools/peerbench/internal/store"
-	"github.com/tierkv/tierkv/tools/peerbench/internal/workload"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 // Latency histograms track 1ns to 60s, in nanoseconds, with
@@ -22,9 +22,9 @@ func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, histMax, 3) 
 // from the warm-up into the measured phase.
 type client struct {
 	s     store.Store
-	ks    *workload.Keyspace
-	shift *workload.Shift
-	gen   *workload.Generator
+	ks    *ycsb.Keyspace
+	shift *ycsb.Shift
+	gen   *ycsb.Generator
 	rng   *rand.Rand
 	vals  []byte // random bytes; values are windows of it
 	vsize int
@@ -37,11 +37,11 @@ type client struct {
 	userBytes  int64 // key+value bytes of writes
 }
 
-func newClients(s store.Store, w workload.Workload, ks *workload.Keyspace, shift *workload.Shift, sp *childSpec) ([]*client, error) {
+func newClients(s store.Store, w ycsb.Workload, ks *ycsb.Keyspace, shift *ycsb.Shift, sp *childSpec) ([]*client, error) {
 	cs := make([]*client, sp.Threads)
 	for i := range cs {
-		seed := sp.Seed + uint64(i)*7919 // the CLI's per-thread seeds
-		gen, err := workload.NewGenerator(w, ks, shift, seed)
+		seed := ycsb.ThreadSeed(sp.Seed, i) // the CLI's per-thread seeds
+		gen, err := ycsb.NewGenerator(w, ks, shift, seed)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +70,7 @@ func randomBytes(r *rand.Rand, n int) []byte {
 // runPhase runs every client until d passes, flipping shift (if any) at
 // flipAt (0: never), with fresh counters; it returns the wall time and the
 // first error.
-func runPhase(cs []*client, d, flipAt time.Duration, shift *workload.Shift) (time.Duration, error) {
+func runPhase(cs []*client, d, flipAt time.Duration, shift *ycsb.Shift) (time.Duration, error) {
 	var stop atomic.Bool
 	errs := make([]error, len(cs))
 	var wg sync.WaitGroup
@@ -101,13 +101,13 @@ func runPhase(cs []*client, d, flipAt time.Duration, shift *workload.Shift) (tim
 func (c *client) loop(stop *atomic.Bool) error {
 	for !stop.Load() {
 		op := c.gen.Next()
-		c.key = workload.KeyName(c.key[:0], op.KeyNum)
+		c.key = ycsb.KeyName(c.key[:0], op.KeyNum)
 		t0 := time.Now()
 		if err := c.do(op); err != nil {
 			return fmt.Errorf("%s of record %d: %w", op.Kind, op.KeyNum, err)
 		}
 		_ = c.hist.RecordValue(min(int64(time.Since(t0)), histMax))
-		if op.Kind == workload.Insert {
+		if op.Kind == ycsb.Insert {
 			c.ks.Ack(op.KeyNum)
 		}
 		c.ops++
@@ -123,21 +123,21 @@ func (c *client) value() []byte {
 	return c.vals[off : off+c.vsize]
 }
 
-func (c *client) do(op workload.Op) error {
+func (c *client) do(op ycsb.Op) error {
 	switch op.Kind {
-	case workload.Read:
+	case ycsb.Read:
 		_, err := c.s.Get(c.key)
 		return err
-	case workload.Update, workload.Insert:
+	case ycsb.Update, ycsb.Insert:
 		c.userBytes += int64(len(c.key) + c.vsize)
 		return c.s.Put(c.key, c.value())
-	case workload.ReadModifyWrite:
+	case ycsb.ReadModifyWrite:
 		if _, err := c.s.Get(c.key); err != nil {
 			return err
 		}
 		c.userBytes += int64(len(c.key) + c.vsize)
 		return c.s.Put(c.key, c.value())
-	case workload.Scan:
+	case ycsb.Scan:
 		_, err := c.s.Scan(c.key, op.ScanLen)
 		return err
 	}
@@ -171,7 +171,7 @@ func load(s store.Store, n uint64, vsize int, seed uint64) error {
 	values := make([][]byte, 0, batchOps)
 	for i := range n {
 		off := rng.IntN(len(vals) - vsize)
-		keys = append(keys, workload.KeyName(nil, i))
+		keys = append(keys, ycsb.KeyName(nil, i))
 		values = append(values, vals[off:off+vsize])
 		if len(keys) == batchOps || i == n-1 {
 			if err := s.WriteBatch(keys, values); err != nil {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/tierkv/tierkv/engine"
-	"github.com/tierkv/tierkv/tools/tierkv/internal/ycsb"
+	"github.com/tierkv/tierkv/tools/ycsb"
 	"github.com/urfave/cli/v2"
 )
 

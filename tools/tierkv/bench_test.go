@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tierkv/tierkv/tools/tierkv/internal/ycsb"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 // Short-mode flags: a few thousand small records and a fraction of a second.

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tierkv/tierkv/engine"
-	"github.com/tierkv/tierkv/tools/tierkv/internal/ycsb"
+	"github.com/tierkv/tierkv/tools/ycsb"
 	"github.com/urfave/cli/v2"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/tierkv/tierkv/engine"
-	"github.com/tierkv/tierkv/tools/tierkv/internal/ycsb"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 // phaseReport is the outcome of one measured phase, as printed and as

@@ -10,7 +10,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/tierkv/tierkv/engine"
-	"github.com/tierkv/tierkv/tools/tierkv/internal/ycsb"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 // workloadConfig is one measured phase of bench or demo.
@@ -61,7 +61,7 @@ type client struct {
 func runPhase(db *engine.DB, ks *ycsb.Keyspace, cfg workloadConfig, tick func(ops int64, elapsed time.Duration)) (*phaseResult, error) {
 	clients := make([]*client, cfg.Threads)
 	for i := range clients {
-		gen, err := ycsb.NewGenerator(cfg.Workload, cfg.Dist, ks, cfg.Seed+uint64(i)*7919)
+		gen, err := ycsb.NewGenerator(cfg.Workload.WithDistribution(cfg.Dist), ks, nil, ycsb.ThreadSeed(cfg.Seed, i))
 		if err != nil {
 			return nil, err
 		}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/tierkv/tierkv/engine"
-	"github.com/tierkv/tierkv/tools/tierkv/internal/ycsb"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 // session is an open DB under measurement, shared by bench and demo.

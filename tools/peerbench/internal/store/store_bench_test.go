@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tierkv/tierkv/tools/peerbench/internal/workload"
+	"github.com/tierkv/tierkv/tools/ycsb"
 )
 
 // Sizes of BenchmarkStore: a dataset ten times the budget, as peerbench's
@@ -33,7 +33,7 @@ func BenchmarkStore(b *testing.B) {
 }
 
 func benchStore(b *testing.B, eng, wl string) {
-	w, err := workload.Parse(wl)
+	w, err := ycsb.Parse(wl)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -52,19 +52,19 @@ func benchStore(b *testing.B, eng, wl string) {
 		return vals[off : off+benchValueSize]
 	}
 	benchLoad(b, s, value)
-	ks := workload.NewKeyspace(benchRecords)
-	gen, err := workload.NewGenerator(w, ks, nil, 1)
+	ks := ycsb.NewKeyspace(benchRecords)
+	gen, err := ycsb.NewGenerator(w, ks, nil, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
 	var key []byte
 	op := func() {
 		o := gen.Next()
-		key = workload.KeyName(key[:0], o.KeyNum)
+		key = ycsb.KeyName(key[:0], o.KeyNum)
 		if err := benchOp(s, o, key, value); err != nil {
 			b.Fatal(err)
 		}
-		if o.Kind == workload.Insert {
+		if o.Kind == ycsb.Insert {
 			ks.Ack(o.KeyNum)
 		}
 	}
@@ -92,7 +92,7 @@ func benchLoad(b *testing.B, s Store, value func() []byte) {
 	const batch = 256
 	var keys, vals [][]byte
 	for i := range uint64(benchRecords) {
-		keys, vals = append(keys, workload.KeyName(nil, i)), append(vals, value())
+		keys, vals = append(keys, ycsb.KeyName(nil, i)), append(vals, value())
 		if len(keys) == batch || i == benchRecords-1 {
 			if err := s.WriteBatch(keys, vals); err != nil {
 				b.Fatal(err)
@@ -105,17 +105,17 @@ func benchLoad(b *testing.B, s Store, value func() []byte) {
 	}
 }
 
-func benchOp(s Store, o workload.Op, key []byte, value func() []byte) error {
+func benchOp(s Store, o ycsb.Op, key []byte, value func() []byte) error {
 	switch o.Kind {
-	case workload.Read:
+	case ycsb.Read:
 		_, err := s.Get(key)
 		return err
-	case workload.ReadModifyWrite:
+	case ycsb.ReadModifyWrite:
 		if _, err := s.Get(key); err != nil {
 			return err
 		}
 		return s.Put(key, value())
-	case workload.Scan:
+	case ycsb.Scan:
 		_, err := s.Scan(key, o.ScanLen)
 		return err
 	}

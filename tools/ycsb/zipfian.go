@@ -9,9 +9,8 @@ import (
 const ZipfianConstant = 0.99
 
 // scrambledItems and scrambledZetan are YCSB's ScrambledZipfianGenerator
-// constants: it draws from a Zipfian over 10^10 items (zeta precomputed)
-// and hashes the draw into the key space, so that the popular keys are
-// spread over the key space instead of clustered at its start.
+// constants: it draws from a Zipfian over 10^10 items (zeta precomputed
+// for ZipfianConstant) and hashes the draw into the key space.
 const (
 	scrambledItems = 10_000_000_000
 	scrambledZetan = 26.46902820178302
@@ -22,7 +21,7 @@ const (
 // generating billion-record synthetic databases", SIGMOD 1994), as YCSB's
 // ZipfianGenerator does. When n grows between calls, zeta is extended
 // incrementally (as YCSB does) rather than recomputed. A Zipfian is not safe
-// for concurrent use; copies are independent.
+// for concurrent use; copies are independent. Draws do not allocate.
 type Zipfian struct {
 	theta, alpha, zeta2, zetan, eta float64
 	halfPowTheta                    float64 // 1 + 0.5^theta, the bound of item 1
@@ -30,6 +29,7 @@ type Zipfian struct {
 }
 
 // NewZipfian returns a Zipfian over [0, n) with skew theta (0 < theta < 1).
+// Computing zeta costs O(n).
 func NewZipfian(n uint64, theta float64) Zipfian {
 	return newZipfianZeta(n, theta, zeta(0, n, theta, 0))
 }
@@ -67,7 +67,9 @@ func (z *Zipfian) Next(r *rand.Rand, n uint64) uint64 {
 		v = 1
 	default:
 		// exp(alpha*log(x)) is x^alpha, several times faster than math.Pow
-		// for the large alpha of theta near 1 (alpha = 100 at 0.99).
+		// for the large alpha of theta near 1 (alpha = 100 at 0.99). Its
+		// last-bit rounding differs from math.Pow's, so changing it would
+		// change the recorded streams (testdata/streams.golden).
 		v = uint64(float64(n) * math.Exp(z.alpha*math.Log(z.eta*u-z.eta+1)))
 	}
 	if v >= n {
@@ -78,22 +80,30 @@ func (z *Zipfian) Next(r *rand.Rand, n uint64) uint64 {
 
 // ScrambledZipfian draws from [0, n) with Zipfian popularity whose popular
 // items are scattered over the range: YCSB's ScrambledZipfianGenerator (a
-// Zipfian draw over 10^10 items, FNV-1a hashed, modulo n). It is not safe
-// for concurrent use; copies are independent.
+// Zipfian draw over 10^10 items, FNV-1a hashed, modulo n). The range is
+// fixed at construction, so the hot set stays put while records are
+// inserted. It is not safe for concurrent use; copies are independent.
+// Draws do not allocate.
 type ScrambledZipfian struct {
 	z Zipfian
 	n uint64
 }
 
 // NewScrambledZipfian returns a ScrambledZipfian over [0, n) with YCSB's
-// constant skew (ZipfianConstant; YCSB precomputes zeta for it only).
+// constant skew (ZipfianConstant; YCSB precomputes zeta for it only). n
+// must be positive.
 func NewScrambledZipfian(n uint64) ScrambledZipfian {
 	return ScrambledZipfian{z: newZipfianZeta(scrambledItems+1, ZipfianConstant, scrambledZetan), n: n}
 }
 
 // Next draws from [0, n).
-func (s *ScrambledZipfian) Next(r *rand.Rand) uint64 {
-	return FNVHash64(s.z.Next(r, scrambledItems+1)) % s.n
+func (s *ScrambledZipfian) Next(r *rand.Rand) uint64 { return s.NextSalted(r, 0) }
+
+// NextSalted draws from [0, n) like Next, adding salt to the Zipfian rank
+// before hashing it: a different salt gives a hot set of the same shape
+// on unrelated records (see Shift), and salt 0 is Next.
+func (s *ScrambledZipfian) NextSalted(r *rand.Rand, salt uint64) uint64 {
+	return FNVHash64(s.z.Next(r, scrambledItems+1)+salt) % s.n
 }
 
 // FNVHash64 is YCSB's Utils.fnvhash64: FNV-1a over the 8 little-endian

@@ -13,7 +13,7 @@ func BenchmarkNext(b *testing.B) {
 	for _, dist := range []Distribution{DistZipfian, DistUniform, DistLatest} {
 		b.Run("dist="+string(dist), func(b *testing.B) {
 			w, _ := Core("B")
-			g, err := NewGenerator(w, dist, NewKeyspace(records), 1)
+			g, err := NewGenerator(w.WithDistribution(dist), NewKeyspace(records), nil, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
