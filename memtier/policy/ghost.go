@@ -12,6 +12,15 @@ package policy
 // side: the window settles where the two marginal gains are equal, which is
 // where the hit ratio is highest for the workload of the moment.
 //
+// Two corrections keep it from chasing its own tail. A key the main space
+// lent the window when the window grew is, when the window lets it go, the
+// main space's loss (lentBit), and a candidate that lost admission on a tie
+// is not remembered at all: in a loop every key ties and every key comes
+// back a few evictions later, however large the window, while the main
+// space's hits vanish as it shrinks. And if the hit ratio falls by 5 points
+// over one of the climber's samples, the ghosts' moves of that sample are
+// undone (guardGhosts).
+//
 // Unlike the hill climber, which compares the hit ratios of consecutive
 // samples of ten requests per entry, this needs no sample to fill and is not
 // fooled when the workload itself changes between samples: on OLTP at 15000
@@ -109,7 +118,7 @@ func (p *wtinylfu) bury(id ID, fromWindow bool) {
 	if !p.ghosts {
 		return
 	}
-	if fromWindow {
+	if fromWindow && p.meta[id]&lentBit == 0 {
 		p.ghostW.add(p.hashes[id])
 	} else {
 		p.ghostM.add(p.hashes[id])
@@ -122,6 +131,14 @@ func (p *wtinylfu) ghostFeedback(hash uint64) {
 	w, m := p.ghostW.has(hash), p.ghostM.has(hash)
 	if w == m {
 		return // neither, or a false positive in one of them
+	}
+	if w {
+		p.ghostHitsW++
+	} else {
+		p.ghostHitsM++
+	}
+	if !p.adapt {
+		return
 	}
 	step := float64(p.cost) / float64(max(p.n, 1))
 	if w {

@@ -29,8 +29,12 @@ const (
 	regionWindow
 	regionProbation
 	regionProtected
-	regionShift        = 62
-	costMask    uint64 = 1<<regionShift - 1
+	regionShift = 62
+	// lentBit marks an entry the main space handed to the window when the
+	// window grew (increaseWindow): if the window then lets it go, the
+	// loss is the main space's, and its ghost is the main's.
+	lentBit  uint64 = 1 << 61
+	costMask uint64 = lentBit - 1
 )
 
 type wtinylfu struct {
@@ -49,20 +53,21 @@ type wtinylfu struct {
 	drift                     float64 // ghost feedback not yet in pending
 	sampleWindow              int64   // windowMax when the climber's sample began
 	adapt                     bool
-	ghosts                    bool // adapt by ghost feedback, not by climbing
+	ghosts                    bool // keep ghosts (and adapt by them unless fixed)
+	ghostHitsW, ghostHitsM    int64
 	full                      bool // has evicted: the entry count is known
 	rng                       rng
 }
 
 func newWTinyLFU(opts Options) *wtinylfu {
 	p := &wtinylfu{
-		capacity:  opts.Capacity,
+		capacity:  min(opts.Capacity, int64(costMask)),
 		window:    newList(),
 		probation: newList(),
 		prot:      newList(),
 		sketch:    newSketch(opts.ExpectedEntries, opts.Doorkeeper),
 		adapt:     !opts.FixedWindow,
-		ghosts:    !opts.FixedWindow && !opts.HillClimber,
+		ghosts:    !opts.HillClimber,
 		rng:       rng{state: opts.Seed},
 	}
 	p.windowMax = int64(float64(p.capacity) * opts.WindowPercent / 100)
@@ -83,7 +88,7 @@ func (p *wtinylfu) grow(id ID) {
 func (p *wtinylfu) region(id ID) uint64 { return p.meta[id] >> regionShift }
 func (p *wtinylfu) costOf(id ID) int64  { return int64(p.meta[id] & costMask) }
 func (p *wtinylfu) setRegion(id ID, r uint64) {
-	p.meta[id] = p.meta[id]&costMask | r<<regionShift
+	p.meta[id] = p.meta[id]&^(3<<regionShift) | r<<regionShift
 }
 
 func (p *wtinylfu) Touch(id ID, hash uint64) {
@@ -227,6 +232,12 @@ func (p *wtinylfu) Len() int        { return p.n }
 func (p *wtinylfu) Cost() int64     { return p.cost }
 func (p *wtinylfu) Capacity() int64 { return p.capacity }
 
+// GhostHits returns how many misses found their key in the window's ghost
+// only and in the main space's ghost only: how often a slightly larger
+// window, or main space, would have hit. Both are 0 with HillClimber. With
+// FixedWindow the ghosts are kept and counted but move nothing.
+func (p *wtinylfu) GhostHits() (window, main int64) { return p.ghostHitsW, p.ghostHitsM }
+
 // WindowMax returns the window's current share of the capacity in cost
-// units (the hill climber moves it).
+// units (ghost feedback, or the hill climber, moves it).
 func (p *wtinylfu) WindowMax() int64 { return p.windowMax }

@@ -76,8 +76,9 @@ func (p *wtinylfu) evictFromMain(candidate ID, victims []ID) []ID {
 		}
 		// A candidate that lost on a tie is not buried: the sketch could not
 		// tell it from the victim, so its return says nothing about the
-		// window (in a loop every key ties, and each returns).
-		if admitted || !tie {
+		// window (in a loop every key ties, and each returns). One the main
+		// space lent the window is: its loss is the main space's.
+		if admitted || !tie || p.meta[out]&lentBit != 0 {
 			p.bury(out, fromWindow)
 		}
 		p.Remove(out)
@@ -176,6 +177,7 @@ func (p *wtinylfu) increaseWindow() {
 		}
 		p.window.pushFront(p.links, c)
 		p.setRegion(c, regionWindow)
+		p.meta[c] |= lentBit
 		p.windowCost += w
 	}
 	// Capacity not backed by moved entries goes back, to be retried.

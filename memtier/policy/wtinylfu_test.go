@@ -209,14 +209,43 @@ func TestGhostFeedbackDirection(t *testing.T) {
 			}
 			before := p.windowMax
 			for i := range uint64(50) {
-				h := 1<<50 + i
-				p.hashes = append(p.hashes, h)
-				p.bury(ID(len(p.hashes)-1), tc.fromWindow)
+				h, id := 1<<50+i, ID(2000+i) // never resident: only buried
+				p.grow(id)
+				p.hashes[id] = h
+				p.bury(id, tc.fromWindow)
 				p.Miss(h)
 			}
 			after := p.windowMax
 			if grew := after > before; grew != tc.grow || after == before {
 				t.Fatalf("window %d -> %d, want grow=%v", before, after, tc.grow)
+			}
+		})
+	}
+}
+
+// TestLentEntriesHauntTheMain checks that an entry the main space lent the
+// window (when the window grew) is remembered, once the window lets it go,
+// in the main space's ghost: the loss is the main space's.
+func TestLentEntriesHauntTheMain(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		lent      bool
+		wantGhost string
+	}{
+		{"own-entry", false, "window"},
+		{"lent-entry", true, "main"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustNew(t, KindWTinyLFU, Options{Capacity: 100, ExpectedEntries: 100}).(*wtinylfu)
+			const id, hash = ID(0), uint64(0xdeadbeef)
+			p.Insert(id, hash, 1, nil)
+			if tc.lent {
+				p.meta[id] |= lentBit
+			}
+			p.bury(id, true)
+			inW, inM := p.ghostW.has(hash), p.ghostM.has(hash)
+			if got := map[bool]string{true: "window", false: "main"}[inW]; got != tc.wantGhost || inW == inM {
+				t.Fatalf("in window ghost %v, in main ghost %v; want only the %s's", inW, inM, tc.wantGhost)
 			}
 		})
 	}
