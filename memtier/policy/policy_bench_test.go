@@ -8,7 +8,8 @@ import (
 
 // BenchmarkAccess measures one cache access (a Touch on a hit, Miss+Insert
 // on a miss) under Zipf(1.01) keys over 1M keys with 100k entries, per
-// policy; LRU is the peer.
+// policy; LRU is the peer, and W-TinyLFU with the hill climber instead of
+// ghost feedback the peer of the default.
 //
 //	go test -run '^$' -bench Access ./memtier/policy/
 func BenchmarkAccess(b *testing.B) {
@@ -19,9 +20,21 @@ func BenchmarkAccess(b *testing.B) {
 	for i := range trace {
 		trace[i] = z.Uint64()
 	}
+	type variant struct {
+		name string
+		kind Kind
+		opts Options
+	}
+	var variants []variant
 	for _, kind := range Kinds() {
-		b.Run(fmt.Sprintf("policy=%s", kind), func(b *testing.B) {
-			p, err := New(kind, Options{Capacity: capacity, ExpectedEntries: capacity})
+		variants = append(variants, variant{string(kind), kind, Options{}})
+	}
+	variants = append(variants, variant{"wtinylfu-hill-climber", KindWTinyLFU, Options{HillClimber: true}})
+	for _, v := range variants {
+		b.Run(fmt.Sprintf("policy=%s", v.name), func(b *testing.B) {
+			opts := v.opts
+			opts.Capacity, opts.ExpectedEntries = capacity, capacity
+			p, err := New(v.kind, opts)
 			if err != nil {
 				b.Fatal(err)
 			}
