@@ -23,12 +23,6 @@ const (
 	diskDirName  = "disk"
 )
 
-// Bounds of DB.evictBatch.
-const (
-	evictEntryEstimate = 256 // bytes charged per entry, for sizing evictBatch
-	maxEvictBatch      = 1024
-)
-
 // DB is a tierkv database. All its methods are safe for concurrent use.
 type DB struct {
 	dir  string
@@ -53,11 +47,10 @@ type DB struct {
 	// writeBackMu serializes every write into the disk tier (evictions and
 	// checkpoints), so the version Pebble holds for a key only moves forward.
 	writeBackMu sync.Mutex
-	// evictBatch is how many dirty victims may queue before a writer pays
-	// for a write-back round (one WAL sync, one disk-tier batch): enough to
-	// amortize the sync, few enough that the overshoot stays within about
-	// 1/16 of the budget.
-	evictBatch int64
+	// evictPacer says when a writer pays for a write-back round (one
+	// disk-tier batch): often enough that the queued dirty victims keep the
+	// tier within about 1/64 over its budget.
+	evictPacer evictPacer
 	largeEntry int64 // a write at least this large is written back at once
 
 	published    publishTracker
@@ -94,7 +87,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		dir = abs
 	}
 	db := &DB{dir: dir, opts: o, iters: map[*Iterator]struct{}{}}
-	db.evictBatch = min(max(o.MemTierBytes/16/evictEntryEstimate, 1), maxEvictBatch)
+	db.evictPacer.init(o.MemTierBytes)
 	db.largeEntry = max(o.MemTierBytes/16, 1)
 	if err := db.lockDir(); err != nil {
 		return nil, err

@@ -89,7 +89,7 @@ func (db *DB) getFromDisk(key []byte) ([]byte, error) {
 	}
 	if db.mem.Promote(key, v, seq, gen) {
 		db.stats.promotions.Add(1)
-		if db.mem.PendingWriteBack() >= db.evictBatch && db.writable() == nil {
+		if db.evictPacer.due(db.mem) && db.writable() == nil {
 			_ = db.evict()
 		}
 	}

@@ -24,7 +24,7 @@ func (db *DB) recover() error {
 		}
 		last = b.Seq
 		db.stats.replayedRecords.Add(1)
-		if db.mem.PendingWriteBack() >= db.evictBatch && !db.opts.ReadOnly {
+		if db.evictPacer.due(db.mem) && !db.opts.ReadOnly {
 			return db.evict()
 		}
 		return nil

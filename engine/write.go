@@ -93,7 +93,8 @@ func (db *DB) apply(ops []wal.Op) error {
 	db.stats.userBytes.Add(uint64(bytes))
 	db.stats.putLatency.record(time.Since(start))
 
-	if pending := db.mem.PendingWriteBack(); pending >= db.evictBatch || (large && pending > 0) {
+	db.evictPacer.wrote(db.mem, len(ops))
+	if db.evictPacer.due(db.mem) || (large && db.mem.PendingWriteBack() > 0) {
 		// A large entry is written back at once rather than let sit in a
 		// batch: it alone would push the tier far over its budget.
 		// The write is logged per its sync mode and published, so it is

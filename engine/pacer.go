@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"sync/atomic"
+
+	"github.com/tierkv/tierkv/memtier"
+)
+
+// Pacing of write-back rounds. Dirty victims stay resident (and charged)
+// until a writer writes them back, so the queue is how far the memory tier
+// may run over its budget. A round costs a disk-tier commit, so victims
+// are batched, but no more of them than about budget/overshootDivisor
+// bytes' worth.
+const (
+	overshootDivisor   = 64
+	evictEntryEstimate = 256  // bytes charged per entry, until the tier says
+	maxEvictBatch      = 1024 // victims per round, at most
+	repaceEvery        = 256  // writes between two looks at the tier's entry size
+)
+
+// evictPacer says how many dirty victims may queue before a writer pays
+// for a write-back round. The count follows the tier's average charge per
+// entry, so the overshoot stays near budget/overshootDivisor whatever the
+// entry sizes (a fixed count let 10 KB values overshoot by 15%).
+type evictPacer struct {
+	budget int64
+	batch  atomic.Int64
+	writes atomic.Uint64
+}
+
+func (p *evictPacer) init(budget int64) {
+	p.budget = budget
+	p.batch.Store(p.size(evictEntryEstimate))
+}
+
+func (p *evictPacer) size(avgCharge int64) int64 {
+	return min(max(p.budget/overshootDivisor/max(avgCharge, 1), 1), maxEvictBatch)
+}
+
+// due reports whether the victims queued call for a write-back round now.
+func (p *evictPacer) due(mem *memtier.Tier) bool {
+	return mem.PendingWriteBack() >= p.batch.Load()
+}
+
+// wrote notes n writes and re-reads the tier's average charge per entry:
+// after each of the first repaceEvery writes (the first entries tell
+// their size), then every repaceEvery writes (the tier's Stats take its
+// lock, so not every time).
+func (p *evictPacer) wrote(mem *memtier.Tier, n int) {
+	before := p.writes.Add(uint64(n)) - uint64(n)
+	if before >= repaceEvery && before/repaceEvery == (before+uint64(n))/repaceEvery {
+		return
+	}
+	if st := mem.Stats(); st.Entries > 0 {
+		p.batch.Store(p.size(st.Bytes / st.Entries))
+	}
+}
