@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/tierkv/tierkv/memtier/policy"
 )
 
 // valueFor encodes key and seq in the value so that readers can check that
@@ -194,7 +198,7 @@ func TestSnapshotUnderConcurrentWriters(t *testing.T) {
 		// resident under pmu are exactly what the snapshot must hold.
 		tr.pmu.Lock()
 		want := residentSorted(tr)
-		snap := tr.Snapshot()
+		snap := tr.snapshotLocked()
 		tr.pmu.Unlock()
 		for range 200 { // let the writers change everything meanwhile
 			k := []byte("k000")
@@ -228,11 +232,15 @@ type snapKey struct {
 
 func (e Entry) toKey() snapKey { return snapKey{string(e.Key), e.Seq, e.Tombstone} }
 
+// residentSorted returns the resident versions in key order, from the slot
+// table (the ordered index may lag behind overwrites). pmu is held.
 func residentSorted(tr *Tier) []snapKey {
 	var out []snapKey
-	tr.tree.Ascend(func(e *entry) bool {
-		out = append(out, e.toEntry().toKey())
-		return true
-	})
+	for id := range tr.recs.n {
+		if e := tr.recs.load(policy.ID(id)); e != nil {
+			out = append(out, e.toEntry().toKey())
+		}
+	}
+	slices.SortFunc(out, func(a, b snapKey) int { return strings.Compare(a.key, b.key) })
 	return out
 }

@@ -144,6 +144,13 @@ func (e *entry) stored() string {
 	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e), off+klen)), vlen)
 }
 
+// size is the number of bytes e's allocation holds (before size-class
+// rounding).
+func (e *entry) size() int64 {
+	off, klen, vlen := e.layout()
+	return int64(off + klen + vlen)
+}
+
 // charge is the number of bytes e counts against the budget.
 func (e *entry) charge() int64 {
 	_, klen, vlen := e.layout()

@@ -2,6 +2,7 @@ package memtier
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/tierkv/tierkv/memtier/policy"
@@ -65,6 +66,8 @@ func invariantError(tr *Tier) error {
 		return fmt.Errorf("policy tracks %d entries / %d bytes, tier says %d / %d", tr.pol.Len(), tr.pol.Cost(), polN, polCost)
 	case tr.pol.Cost() > tr.opts.BudgetBytes:
 		return fmt.Errorf("policy cost %d over budget %d", tr.pol.Cost(), tr.opts.BudgetBytes)
+	case len(tr.treeLag) >= treeLagMax || tr.treeLagBytes >= tr.treeLagLimit:
+		return fmt.Errorf("ordered index lags by %d keys / %d bytes, bounds %d / %d", len(tr.treeLag), tr.treeLagBytes, treeLagMax, tr.treeLagLimit)
 	}
 	return nil
 }
@@ -86,8 +89,15 @@ func checkRecord(tr *Tier, id policy.ID, e *entry, st uint8) error {
 	if gotID, got := tr.shardOf(h).find(&tr.recs, h, k); got != e || gotID != id {
 		return fmt.Errorf("point index has id %d (%p) for id %d (%p)", gotID, got, id, e)
 	}
-	if got, ok := tr.tree.Get(e); !ok || got != e {
+	got, ok := tr.tree.Get(e)
+	switch {
+	case !ok:
 		return fmt.Errorf("ordered index lacks id %d", id)
+	case got != e && (st&stateTreeStale == 0 || got.seq >= e.seq):
+		// Only an overwrite listed in treeLag may leave an older version there.
+		return fmt.Errorf("ordered index holds seq %d for id %d at seq %d (stale bit %v)", got.seq, id, e.seq, st&stateTreeStale != 0)
+	case st&stateTreeStale != 0 && !slices.Contains(tr.treeLag, id):
+		return fmt.Errorf("id %d is marked stale but not listed in treeLag", id)
 	}
 	return nil
 }

@@ -76,6 +76,11 @@ func runAccountingProperty(t *testing.T, kind policy.Kind, seed uint64, ops int)
 				}
 			}
 			desc = "evict"
+		case r < 85:
+			if err := checkSnapshot(tr); err != nil {
+				t.Fatalf("op %d: %v", op, err)
+			}
+			desc = "snapshot"
 		default:
 			tr.MarkClean(tr.Dirty(seq - uint64(rng.IntN(5))))
 			desc = "checkpoint"
@@ -98,4 +103,26 @@ func randValue(rng *rand.Rand) []byte {
 		}
 	}
 	return v
+}
+
+// checkSnapshot takes a snapshot and checks that it holds exactly the
+// resident versions (the caller makes no concurrent changes).
+func checkSnapshot(tr *Tier) error {
+	snap := tr.Snapshot()
+	defer snap.Close()
+	tr.pmu.Lock()
+	want := residentSorted(tr)
+	tr.pmu.Unlock()
+	c := snap.NewCursor(nil, nil)
+	i := 0
+	for ok := c.First(); ok; ok = c.Next() {
+		if got := c.Entry().toKey(); i >= len(want) || got != want[i] {
+			return fmt.Errorf("snapshot entry %d is %v, want %v", i, got, want[min(i, len(want)-1)])
+		}
+		i++
+	}
+	if i != len(want) {
+		return fmt.Errorf("snapshot yields %d entries, %d resident", i, len(want))
+	}
+	return nil
 }

@@ -29,12 +29,35 @@ func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
 
 // replaceLocked publishes ne in place of old, the resident version of the
 // same key under id (the point index names the id, so it is unchanged).
+// The ordered index catches up later (see Tier.treeLag).
 func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
 	t.recs.store(id, ne)
-	t.treeMu.Lock()
-	t.tree.ReplaceOrInsert(ne)
-	t.treeMu.Unlock()
 	t.account(old, ne)
+	if t.states[id]&stateTreeStale != 0 {
+		return // the tree still holds an older version; old is garbage now
+	}
+	t.states[id] |= stateTreeStale
+	t.treeLag = append(t.treeLag, id)
+	t.treeLagBytes += old.size()
+	if len(t.treeLag) >= treeLagMax || t.treeLagBytes >= t.treeLagLimit {
+		t.syncTreeLocked()
+	}
+}
+
+// syncTreeLocked brings the ordered index up to date with the overwrites
+// listed in treeLag. Ids removed since (their stale bit cleared, maybe
+// reused) are skipped: removal deleted their key from the tree.
+func (t *Tier) syncTreeLocked() {
+	t.treeMu.Lock()
+	for _, id := range t.treeLag {
+		if t.states[id]&stateTreeStale != 0 {
+			t.states[id] &^= stateTreeStale
+			t.tree.ReplaceOrInsert(t.recs.load(id))
+		}
+	}
+	t.treeMu.Unlock()
+	clear(t.treeLag)
+	t.treeLag, t.treeLagBytes = t.treeLag[:0], 0
 }
 
 // removeLocked drops resident id from every index, bumps its key's
@@ -49,10 +72,10 @@ func (t *Tier) removeLocked(id policy.ID) {
 	t.genOf(h).Add(1)
 	t.recs.store(id, nil)
 	t.treeMu.Lock()
-	t.tree.Delete(e)
+	t.tree.Delete(e) // by key: the tree may hold an older version (treeLag)
 	t.treeMu.Unlock()
 	t.setPendingLocked(id, false)
-	t.states[id] = 0
+	t.states[id] = 0 // (clears stateTreeStale: syncTreeLocked skips the id)
 	t.free = append(t.free, id)
 	t.entries--
 	t.account(e, nil)

@@ -20,10 +20,22 @@ type Snapshot struct {
 	tree atomic.Pointer[btree.BTreeG[*entry]]
 }
 
-// Snapshot returns a snapshot of the resident entries in O(1): a
-// copy-on-write clone of the ordered index. Writers go on meanwhile; the
-// clone shares nodes until either side changes them. Safe for concurrent use.
+// Snapshot returns a snapshot of the resident entries: a copy-on-write
+// clone of the ordered index, in O(1) once the index has caught up with
+// the overwrites since the previous Snapshot (at most treeLagMax keys).
+// Writers go on meanwhile; the clone shares nodes until either side changes
+// them. Safe for concurrent use.
 func (t *Tier) Snapshot() *Snapshot {
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	return t.snapshotLocked()
+}
+
+// snapshotLocked is Snapshot with pmu held.
+func (t *Tier) snapshotLocked() *Snapshot {
+	if len(t.treeLag) > 0 {
+		t.syncTreeLocked()
+	}
 	t.treeMu.Lock()
 	c := t.tree.Clone()
 	t.treeMu.Unlock()

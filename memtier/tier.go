@@ -17,9 +17,19 @@ const btreeDegree = 32
 
 // Per-id state bits (Tier.states).
 const (
-	stateInPolicy = 1 << iota // tracked by the policy
-	statePending              // a dirty victim awaiting write-back
-	stateQueued               // listed in Tier.queue (maybe stale)
+	stateInPolicy  = 1 << iota // tracked by the policy
+	statePending               // a dirty victim awaiting write-back
+	stateQueued                // listed in Tier.queue (maybe stale)
+	stateTreeStale             // the ordered index holds an older version (listed in Tier.treeLag)
+)
+
+// The ordered index lags behind overwrites (see Tier.treeLag) by at most
+// treeLagMax keys, and by superseded versions of at most
+// max(treeLagMinBytes, BudgetBytes/treeLagBudgetShare) bytes.
+const (
+	treeLagMax         = 1024
+	treeLagMinBytes    = 64 << 10
+	treeLagBudgetShare = 256
 )
 
 // Tier is the memory tier. All methods are safe for concurrent use, except
@@ -57,6 +67,16 @@ type Tier struct {
 	rejected   uint64
 	evictions  uint64
 
+	// An overwrite does not update the ordered index at once: it lists
+	// the id in treeLag (once) and leaves the superseded version in the
+	// B-tree until the next Snapshot, or until the lag passes its bounds,
+	// replays the list (syncTreeLocked). Only Snapshot reads the B-tree,
+	// so nobody sees the lag; a key overwritten many times in between
+	// costs one B-tree descent instead of one per write.
+	treeLag      []policy.ID
+	treeLagBytes int64 // bytes of the superseded versions the tree holds
+	treeLagLimit int64
+
 	treeMu sync.Mutex // guards tree's structure (writers and Clone)
 	tree   *btree.BTreeG[*entry]
 }
@@ -87,6 +107,7 @@ func New(opts *Options) (*Tier, error) {
 		tree:       btree.NewG(btreeDegree, lessEntry),
 	}
 	t.stripeMask = uint32(len(t.stripes) - 1)
+	t.treeLagLimit = max(treeLagMinBytes, o.BudgetBytes/treeLagBudgetShare)
 	dir := []*slotPage{}
 	t.recs.dir.Store(&dir)
 	for i := range t.shards {
