@@ -39,8 +39,11 @@ type Logger interface {
 type Options struct {
 	// FS is the filesystem. Default vfs.Default.
 	FS vfs.FS
-	// BlockCacheBytes is the size of Pebble's block cache. Default
-	// DefaultBlockCacheBytes.
+	// BlockCacheBytes is what Pebble's block cache holds for blocks.
+	// Default DefaultBlockCacheBytes. Pebble charges its memtables to its
+	// block cache, so the cache is made BlockCacheBytes + MemTableBytes
+	// (the one mutable memtable): otherwise a memtable as large as the
+	// cache leaves no room for a single block (measured: every read missed).
 	BlockCacheBytes int64
 	// MemTableBytes is the size of one Pebble memtable. Default
 	// DefaultMemTableBytes.

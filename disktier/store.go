@@ -61,7 +61,9 @@ func Open(dir string, opts *Options) (*Store, error) {
 	}
 	s := &Store{opts: o, dir: dir, sticky: newStickyError(), iters: map[*Iter]struct{}{}}
 	s.keyBufs.New = func() any { b := make([]byte, 0, 64); return &b }
-	cache := pebble.NewCache(o.BlockCacheBytes)
+	// Pebble reserves each memtable's size in its block cache: the mutable
+	// one and a recycled one get room of their own (Options.BlockCacheBytes).
+	cache := pebble.NewCache(o.BlockCacheBytes + 2*o.MemTableBytes)
 	defer cache.Unref() // Pebble holds its own reference while open.
 	db, err := pebble.Open(dir, s.pebbleOptions(cache))
 	if err != nil {

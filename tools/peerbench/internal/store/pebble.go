@@ -17,7 +17,10 @@ type pebbleStore struct {
 }
 
 func openPebble(o Options, blockCache int64) (*pebbleStore, error) {
-	cache := pebble.NewCache(blockCache)
+	// Pebble charges its memtables (the mutable one and a recycled one) to
+	// its block cache: without room for them a 16 MiB memtable leaves none
+	// for blocks. tierkv's disk tier adds the same two memtables.
+	cache := pebble.NewCache(blockCache + 2*WriteBufferBytes)
 	defer cache.Unref() // the DB holds its own reference
 	po := &pebble.Options{
 		Cache:                       cache,
