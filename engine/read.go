@@ -23,7 +23,6 @@ func (db *DB) Get(key []byte) ([]byte, error) {
 	}
 	v, _, tombstone, ok := db.mem.Get(key, nil)
 	if ok {
-		db.stats.gets.Add(1)
 		if tombstone {
 			db.stats.notFound.Add(1)
 			return nil, ErrNotFound
@@ -78,7 +77,6 @@ func (db *DB) getFromDisk(key []byte) ([]byte, error) {
 		db.stats.getErrors.Add(1)
 		return nil, wrapCorruption(fmt.Errorf("tierkv: get: %w", err))
 	}
-	db.stats.gets.Add(1)
 	if !ok || tombstone {
 		db.stats.notFound.Add(1)
 		return nil, ErrNotFound
