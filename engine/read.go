@@ -24,10 +24,12 @@ func (db *DB) Get(key []byte) ([]byte, error) {
 	v, _, tombstone, ok := db.mem.Get(key, nil)
 	if ok {
 		if tombstone {
+			db.stats.memTombstoneHits.Add(1)
 			db.stats.notFound.Add(1)
 			return nil, ErrNotFound
 		}
-		db.stats.memHits.Add(1)
+		// A hit bumps no counter here: the tier counts every hit on its
+		// caller's own processor (Stats derives MemTierHits from it).
 		if timed {
 			db.stats.getLatency.record(time.Since(start))
 		}

@@ -52,7 +52,7 @@ type DiskStats struct {
 
 // dbStats holds the DB's counters; every field is updated atomically.
 type dbStats struct {
-	memHits                                      stripedCounter // bumped by every memory-tier hit
+	memTombstoneHits                             atomic.Uint64 // Gets the tier answered with a tombstone
 	diskHits, notFound, getErrors                atomic.Uint64
 	promotions, writeBacks, writes, userBytes    atomic.Uint64
 	checkpoints, replayedRecords, walTailDropped atomic.Uint64
@@ -64,7 +64,6 @@ type dbStats struct {
 func (db *DB) Stats() Stats {
 	s := &db.stats
 	st := Stats{
-		MemTierHits:         s.memHits.Load(),
 		DiskTierHits:        s.diskHits.Load(),
 		NotFound:            s.notFound.Load(),
 		Promotions:          s.promotions.Load(),
@@ -79,10 +78,14 @@ func (db *DB) Stats() Stats {
 		GetLatency:          s.getLatency.summary(),
 		PutLatency:          s.putLatency.summary(),
 	}
-	// Derived, not counted: one counter fewer on the hit path, and the
+	// The tier counts every Get it answers (tombstones too), per
+	// processor; tombstones are loaded first, so every one of them is
+	// already among the tier's hits. Gets is derived, not counted: the
 	// identity holds in every snapshot, even one taken mid-Get.
-	st.Gets = st.MemTierHits + st.DiskTierHits + st.NotFound
+	tombs := s.memTombstoneHits.Load()
 	ms := db.mem.Stats()
+	st.MemTierHits = ms.Hits - tombs
+	st.Gets = st.MemTierHits + st.DiskTierHits + st.NotFound
 	st.Evictions = ms.Evictions
 	st.MemTierBytes = ms.Bytes
 	st.MemTierEntries = ms.Entries
