@@ -69,7 +69,7 @@ func (discardLogger) Infof(string, ...any) {}
 type Options struct {
 	FS              vfs.FS        // default vfs.Default; tests pass vfs.NewMem() or vfs.NewCrashableMem()
 	MemTierBytes    int64         // memory-tier budget in bytes (keys, values and per-entry overhead); default 64 MiB
-	BlockCacheBytes int64         // Pebble block cache; default 32 MiB
+	BlockCacheBytes int64         // Pebble block cache, for blocks; default 32 MiB (Pebble's memtables get their own room, see MemTableBytes)
 	Policy          Policy        // promotion/eviction policy of the memory tier; default PolicyWTinyLFU
 	Sync            SyncMode      // default SyncAlways
 	SyncInterval    time.Duration // for SyncInterval; default 10ms
@@ -83,7 +83,11 @@ type Options struct {
 	// WALSegmentBytes is the WAL's segment rotation size; default 64 MiB.
 	WALSegmentBytes int64
 	// MemTableBytes is the size of one Pebble memtable in the disk tier;
-	// default 16 MiB (disktier.DefaultMemTableBytes).
+	// default 16 MiB (disktier.DefaultMemTableBytes). Pebble keeps two in
+	// memory (the mutable one and a flushed one for reuse) and charges
+	// them to its block cache, which is therefore sized BlockCacheBytes +
+	// 2*MemTableBytes: the DB's memory is about MemTierBytes +
+	// BlockCacheBytes + 2*MemTableBytes.
 	MemTableBytes int64
 	// Logger receives recovery reports; default discards.
 	Logger Logger
