@@ -15,9 +15,9 @@ func (db *DB) Get(key []byte) ([]byte, error) {
 		return nil, err
 	}
 	// Timing every hit would cost more than the hit (two clock reads and
-	// a contended histogram bucket): sample one Get in getLatencySample.
+	// a contended histogram bucket): sample one Get in latencySample.
 	var start time.Time
-	timed := rand.Uint32()%getLatencySample == 0
+	timed := rand.Uint32()%latencySample == 0
 	if timed {
 		start = time.Now()
 	}
@@ -45,8 +45,9 @@ func (db *DB) Get(key []byte) ([]byte, error) {
 	return v, err
 }
 
-// getLatencySample: one Get in this many is timed for Stats.GetLatency.
-const getLatencySample = 8
+// latencySample: one Get (and one write) in this many is timed for
+// Stats.GetLatency (PutLatency).
+const latencySample = 8
 
 func (db *DB) checkKey(key []byte) error {
 	if db.closed.Load() {

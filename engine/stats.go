@@ -27,8 +27,8 @@ type Stats struct {
 	WALBytesWritten     uint64  // bytes written to WAL segments since Open
 	WALSyncs            uint64  // fsyncs of WAL segments since Open
 	UserBytesWritten    uint64  // key and value bytes of the operations written since Open
-	GetLatency          Latency // sampled: one Get in getLatencySample
-	PutLatency          Latency // Put, Delete and Apply
+	GetLatency          Latency // sampled: one Get in latencySample
+	PutLatency          Latency // sampled: Put, Delete and Apply, one in latencySample
 	Disk                DiskStats
 }
 
