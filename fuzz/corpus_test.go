@@ -79,7 +79,7 @@ func writeSeeds(t *testing.T, dir string, seeds map[string][]byte) {
 // what was encoded, so that the seed corpus holds the programs intended.
 func TestProgramRoundTrip(t *testing.T) {
 	for i := range 50 {
-		cfg := engineConfig{policy: i % 4, sync: i % 3, mem: (i / 3) % 4, keys: (i / 2) % 4, smallSegments: i%2 == 0, bgCheckpoints: i%7 == 0}
+		cfg := engineConfig{policy: i % 4, sync: i % 3, mem: (i / 3) % 4, keys: (i / 2) % 4, smallSegments: i%2 == 0, bgCheckpoints: i%7 == 0, asyncWAL: i%5 == 1}
 		t.Run(fmt.Sprintf("seed=%d", i), func(t *testing.T) {
 			prog := newProgGen(uint64(i), cfg).program(60)
 			gotCfg, got := decodeProgram(encodeProgram(cfg, prog))

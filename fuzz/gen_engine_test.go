@@ -113,6 +113,7 @@ func engineSeeds() map[string][]byte {
 			keys:          cfgRNG.IntN(len(keySpaces)),
 			smallSegments: cfgRNG.IntN(2) == 0,
 			bgCheckpoints: i%5 == 4,
+			asyncWAL:      i%6 == 5, // unsynced modes only: i%3 == 2 is SyncNever
 		}
 		seeds[seedName("random", i)] = encodeProgram(cfg, newProgGen(uint64(i), cfg).program(40+5*i))
 	}

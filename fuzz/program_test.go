@@ -26,18 +26,21 @@ type engineConfig struct {
 	policy, sync, mem, keys int
 	smallSegments           bool // 4 KiB WAL segments: rotation and truncation all the time
 	bgCheckpoints           bool // 16 KiB CheckpointWALBytes: background checkpoints race the program
+	asyncWAL                bool // Options.AsyncWAL (a no-op under SyncAlways)
 }
 
 func decodeConfig(s *source) engineConfig {
 	b := s.u8()
-	return engineConfig{
+	c := engineConfig{
 		policy:        int(b & 3),
 		sync:          int((b>>2)&3) % len(syncModes),
 		mem:           int((b >> 4) & 3),
 		smallSegments: b&0x40 != 0,
 		bgCheckpoints: b&0x80 != 0,
-		keys:          int(s.u8() & 3),
 	}
+	k := s.u8()
+	c.keys, c.asyncWAL = int(k&3), k&4 != 0
+	return c
 }
 
 func (c engineConfig) encode(k *sink) {
@@ -49,7 +52,11 @@ func (c engineConfig) encode(k *sink) {
 		b |= 0x80
 	}
 	k.u8(b)
-	k.u8(byte(c.keys))
+	keys := byte(c.keys)
+	if c.asyncWAL {
+		keys |= 4
+	}
+	k.u8(keys)
 }
 
 func (c engineConfig) options(fs vfs.FS) engine.Options {
@@ -60,6 +67,7 @@ func (c engineConfig) options(fs vfs.FS) engine.Options {
 		Policy:          policies[c.policy],
 		Sync:            syncModes[c.sync],
 		SyncInterval:    time.Millisecond,
+		AsyncWAL:        c.asyncWAL,
 	}
 	if c.smallSegments {
 		o.WALSegmentBytes = 4 << 10
@@ -71,8 +79,8 @@ func (c engineConfig) options(fs vfs.FS) engine.Options {
 }
 
 func (c engineConfig) String() string {
-	return fmt.Sprintf("policy=%s sync=%s mem=%d keys=%d smallSegments=%v bgCheckpoints=%v",
-		policies[c.policy], syncModes[c.sync], memBudgets[c.mem], keySpaces[c.keys], c.smallSegments, c.bgCheckpoints)
+	return fmt.Sprintf("policy=%s sync=%s asyncWAL=%v mem=%d keys=%d smallSegments=%v bgCheckpoints=%v",
+		policies[c.policy], syncModes[c.sync], c.asyncWAL, memBudgets[c.mem], keySpaces[c.keys], c.smallSegments, c.bgCheckpoints)
 }
 
 type opKind uint8
