@@ -43,7 +43,14 @@ func (m *rwMap) Get(key, dst []byte) ([]byte, bool) {
 // each Get (of either implementation) two extra cache misses in the
 // harness. (Parallel benchmarks use RunParallel, not b.Loop.)
 func BenchmarkGetParallel(b *testing.B) {
-	const n = 1_000_000
+	for _, n := range []int{1_000_000, 10_000} {
+		benchGetParallel(b, n)
+	}
+}
+
+// benchGetParallel runs BenchmarkGetParallel's implementations on n
+// resident entries.
+func benchGetParallel(b *testing.B, n int) {
 	keys := benchKeys(n)
 	stream := keyStream(keys, zipfTrace(n, 0.99, streamLen, 1))
 	impls := []struct {
@@ -63,9 +70,13 @@ func BenchmarkGetParallel(b *testing.B) {
 			return m
 		}},
 	}
+	size := fmt.Sprintf("entries=%dK", n/1000)
+	if n >= 1_000_000 {
+		size = fmt.Sprintf("entries=%dM", n/1_000_000)
+	}
 	for _, impl := range impls {
 		var g getter
-		b.Run("impl="+impl.name+"/entries=1M/zipf=0.99", func(b *testing.B) {
+		b.Run("impl="+impl.name+"/"+size+"/zipf=0.99", func(b *testing.B) {
 			if g == nil {
 				g = impl.build() // once, not once per b.N probe
 			}
