@@ -1,7 +1,6 @@
 package memtier
 
 import (
-	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -24,7 +23,7 @@ type access struct {
 
 // stripe is one lossy access buffer. It also counts the hits and misses of
 // the Gets that use it, so the hit path touches no tier-wide counter. Gets
-// pick the stripe of the P they run on (procPin), so with at least as many
+// pick the stripe of the P they run on (procHint), so with at least as many
 // stripes as Ps each stripe's lines are written by one core at a time.
 type stripe struct {
 	_       [64]byte // keep the previous stripe's last line apart
@@ -33,7 +32,6 @@ type stripe struct {
 	hits    atomic.Uint64
 	misses  atomic.Uint64
 	dropped atomic.Uint64 // sampled accesses not passed on: stripe busy, or full while the policy was busy
-	rng     atomic.Uint64 // sampling generator state
 	recs    [stripeRecords]access
 }
 
@@ -52,23 +50,17 @@ func numStripes() int {
 // record notes an access without ever waiting: if the chosen stripe is busy,
 // or full while the policy is busy, the access is dropped.
 func (t *Tier) record(a access) {
+	s := &t.stripes[procHint()&t.stripeMask]
+	if a.e != nil {
+		s.hits.Add(1)
+	} else {
+		s.misses.Add(1)
+	}
 	if t.lossless {
-		s := &t.stripes[procHint()&t.stripeMask]
-		s.count(a.e != nil, false)
 		t.recordNow(a)
 		return
 	}
-	// Pinned to its P, the goroutine is the only one running on it, so a
-	// stripe that only this P uses can be updated with plain atomic loads
-	// and stores: no locked instruction, which would also wait for the
-	// lookup's outstanding cache misses.
-	pid := uint32(procPin())
-	s := &t.stripes[pid&t.stripeMask]
-	owned := pid <= t.stripeMask
-	s.count(a.e != nil, owned)
-	sampled := s.sample(t.sampleBits)
-	procUnpin()
-	if !sampled {
+	if !sample(t.sampleBits) {
 		return
 	}
 	if !s.mu.TryLock() {
@@ -89,32 +81,11 @@ func (t *Tier) record(a access) {
 	s.mu.Unlock()
 }
 
-// count adds a hit or a miss to s; owned says that the caller is pinned to
-// the only P that uses s.
-func (s *stripe) count(hit, owned bool) {
-	c := &s.misses
-	if hit {
-		c = &s.hits
-	}
-	if owned {
-		c.Store(c.Load() + 1)
-	} else {
-		c.Add(1)
-	}
-}
-
-// sample reports whether to record this access: one in 2^sampleBits, drawn
-// from the stripe's own generator (wyrand), which is cheaper than the
-// runtime's and writes only the stripe's line. Where a stripe is shared by
-// several Ps, racing draws may repeat a value, which is harmless.
-func (s *stripe) sample(sampleBits uint) bool {
-	if sampleBits == 0 {
-		return true
-	}
-	x := s.rng.Load() + 0xa0761d6478bd642f
-	s.rng.Store(x)
-	hi, lo := bits.Mul64(x, x^0xe7037ed1a0b428db)
-	return (hi^lo)>>(64-sampleBits) == 0
+// sample reports whether to record this access: one in 2^sampleBits,
+// drawn from the runtime's per-M generator, which costs no atomic (a
+// locked instruction would also wait for the lookup's cache misses).
+func sample(sampleBits uint) bool {
+	return sampleBits == 0 || cheaprand()>>(32-sampleBits) == 0
 }
 
 // recordNow applies one access at once (the lossless reference path that

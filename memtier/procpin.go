@@ -15,6 +15,13 @@ func procPin() int
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
 
+// cheaprand returns a pseudo-random uint32 from the running M's own
+// wyrand state: no atomic, no shared line. Not for anything but sampling.
+// Reachable by linkname on purpose, like procPin (go.dev/issue/67401).
+//
+//go:linkname cheaprand runtime.cheaprand
+func cheaprand() uint32
+
 // procHint returns the id of the P the caller runs on. The goroutine may
 // move to another P right after; callers use the id only as a hint.
 func procHint() uint32 {

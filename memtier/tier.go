@@ -107,9 +107,6 @@ func New(opts *Options) (*Tier, error) {
 		tree:       btree.NewG(btreeDegree, lessEntry),
 	}
 	t.stripeMask = uint32(len(t.stripes) - 1)
-	for i := range t.stripes {
-		t.stripes[i].rng.Store(o.Seed*0x9e3779b97f4a7c15 + uint64(i)<<32)
-	}
 	t.treeLagLimit = max(treeLagMinBytes, o.BudgetBytes/treeLagBudgetShare)
 	dir := []*slotPage{}
 	t.recs.dir.Store(&dir)
