@@ -25,7 +25,7 @@ const (
 type evictPacer struct {
 	budget int64
 	batch  atomic.Int64
-	writes atomic.Uint64
+	early  atomic.Uint64 // writes seen while still learning the entry size
 }
 
 func (p *evictPacer) init(budget int64) {
@@ -42,14 +42,17 @@ func (p *evictPacer) due(mem *memtier.Tier) bool {
 	return mem.PendingWriteBack() >= p.batch.Load()
 }
 
-// wrote notes n writes and re-reads the tier's average charge per entry:
-// after each of the first repaceEvery writes (the first entries tell
-// their size), then every repaceEvery writes (the tier's Stats take its
-// lock, so not every time).
-func (p *evictPacer) wrote(mem *memtier.Tier, n int) {
-	before := p.writes.Add(uint64(n)) - uint64(n)
-	if before >= repaceEvery && before/repaceEvery == (before+uint64(n))/repaceEvery {
-		return
+// wrote notes the write of WAL record seq and re-reads the tier's average
+// charge per entry: after each of the first repaceEvery writes (the first
+// entries tell their size), then once per repaceEvery sequence numbers (the
+// tier's Stats take its lock). Keyed on seq, the common case reads one
+// rarely written word instead of bumping a counter every writer shares.
+func (p *evictPacer) wrote(mem *memtier.Tier, seq uint64) {
+	if seq%repaceEvery != 0 {
+		if p.early.Load() >= repaceEvery {
+			return
+		}
+		p.early.Add(1)
 	}
 	if st := mem.Stats(); st.Entries > 0 {
 		p.batch.Store(p.size(st.Bytes / st.Entries))

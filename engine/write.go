@@ -102,7 +102,7 @@ func (db *DB) apply(ops []wal.Op) error {
 		db.stats.putLatency.record(time.Since(start))
 	}
 
-	db.evictPacer.wrote(db.mem, len(ops))
+	db.evictPacer.wrote(db.mem, seq)
 	if db.evictPacer.due(db.mem) || (large && db.mem.PendingWriteBack() > 0) {
 		// A large entry is written back at once rather than let sit in a
 		// batch: it alone would push the tier far over its budget.
