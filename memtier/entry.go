@@ -133,6 +133,19 @@ func (e *entry) key() string {
 	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e), off)), klen)
 }
 
+// hasKey reports whether e's key is key (the point index's comparison:
+// the short header's length is checked before any key byte is read).
+func (e *entry) hasKey(key string) bool {
+	m := atomic.LoadUint32(&e.meta)
+	if m&flagLong != 0 {
+		return e.key() == key
+	}
+	if int(m>>flagBits) != len(key) {
+		return false
+	}
+	return len(key) == 0 || unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e), hdrSize)), len(key)) == key
+}
+
 // stored returns the stored (maybe compressed) value.
 func (e *entry) stored() string {
 	off, klen, vlen := e.layout()

@@ -68,7 +68,7 @@ func (s *shard) find(recs *slotTable, h uint64, key string) (policy.ID, *entry) 
 		}
 		if v>>32 == tag {
 			id := policy.ID(uint32(v) - 1)
-			if e := recs.load(id); e != nil && e.key() == key {
+			if e := recs.load(id); e != nil && e.hasKey(key) {
 				return id, e
 			}
 		}

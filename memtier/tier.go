@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/google/btree"
 	"github.com/tierkv/tierkv/memtier/policy"
@@ -138,8 +139,15 @@ func (t *Tier) Get(key, dst []byte) (value []byte, seq uint64, tombstone, ok boo
 		return dst, 0, false, false
 	}
 	t.record(access{e: e, h: h, id: id})
-	if e.tombstone() {
+	switch m := atomic.LoadUint32(&e.meta); {
+	case m&flagTombstone != 0:
 		return dst, e.seq, true, true
+	case m&(flagCompressed|flagLong) == 0:
+		// The common case, from the one header word already loaded.
+		if n := int(e.vlen); n > 0 {
+			dst = append(dst, unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e), hdrSize+int(m>>flagBits))), n)...)
+		}
+		return dst, e.seq, false, true
 	}
 	return e.appendValue(dst), e.seq, false, true
 }
