@@ -11,6 +11,9 @@ type publishTracker struct {
 	mu      sync.Mutex
 	through uint64              // every seq <= through is published
 	done    map[uint64]struct{} // published seqs above through+1
+	// Counted here, under the lock every write takes anyway, rather than
+	// in atomics of their own that every writer would also contend for.
+	writes, userBytes uint64
 }
 
 func (p *publishTracker) init(through uint64) {
@@ -18,10 +21,13 @@ func (p *publishTracker) init(through uint64) {
 	p.done = make(map[uint64]struct{})
 }
 
-// publish records that seq is in the memory tier.
-func (p *publishTracker) publish(seq uint64) {
+// publish records that seq, which wrote ops operations of userBytes key
+// and value bytes, is in the memory tier.
+func (p *publishTracker) publish(seq uint64, ops, userBytes int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.writes += uint64(ops)
+	p.userBytes += uint64(userBytes)
 	if seq != p.through+1 {
 		p.done[seq] = struct{}{}
 		return
@@ -41,4 +47,11 @@ func (p *publishTracker) publishedThrough() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.through
+}
+
+// counts returns the operations and user bytes published so far.
+func (p *publishTracker) counts() (writes, userBytes uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.writes, p.userBytes
 }

@@ -54,7 +54,7 @@ type DiskStats struct {
 type dbStats struct {
 	memTombstoneHits                             atomic.Uint64 // Gets the tier answered with a tombstone
 	diskHits, notFound, getErrors                atomic.Uint64
-	promotions, writeBacks, writes, userBytes    atomic.Uint64
+	promotions, writeBacks                       atomic.Uint64
 	checkpoints, replayedRecords, walTailDropped atomic.Uint64
 	getLatency, putLatency                       latencyHistogram
 }
@@ -68,8 +68,6 @@ func (db *DB) Stats() Stats {
 		NotFound:            s.notFound.Load(),
 		Promotions:          s.promotions.Load(),
 		WriteBacks:          s.writeBacks.Load(),
-		Writes:              s.writes.Load(),
-		UserBytesWritten:    s.userBytes.Load(),
 		GetErrors:           s.getErrors.Load(),
 		Checkpoints:         s.checkpoints.Load(),
 		ReplayedRecords:     s.replayedRecords.Load(),
@@ -82,6 +80,7 @@ func (db *DB) Stats() Stats {
 	// processor; tombstones are loaded first, so every one of them is
 	// already among the tier's hits. Gets is derived, not counted: the
 	// identity holds in every snapshot, even one taken mid-Get.
+	st.Writes, st.UserBytesWritten = db.published.counts()
 	tombs := s.memTombstoneHits.Load()
 	ms := db.mem.Stats()
 	st.MemTierHits = ms.Hits - tombs

@@ -95,9 +95,7 @@ func (db *DB) apply(ops []wal.Op) error {
 		bytes += n
 	}
 	db.commitMu.RUnlock()
-	db.published.publish(seq)
-	db.stats.writes.Add(uint64(len(ops)))
-	db.stats.userBytes.Add(uint64(bytes))
+	db.published.publish(seq, len(ops), bytes)
 	if timed {
 		db.stats.putLatency.record(time.Since(start))
 	}
