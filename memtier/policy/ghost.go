@@ -64,7 +64,14 @@ const (
 	// climber's length (ten requests per entry) at which the ghosts' moves
 	// of that sample are undone (guardGhosts); Caffeine's climber restarts
 	// at the same change.
-	ghostGuardDrop  = 0.05
+	ghostGuardDrop = 0.05
+	// ghostTieMargin: a candidate that loses admission by at most this many
+	// counts lost on a tie. The counters are 4 bits, halved every aging
+	// period (rounding down) and overestimated by collisions, so a loss by
+	// one count is within the sketch's error. Measured against exact ties
+	// only: scan at 2000 entries 76.1% -> 84.1%, glimpse at 1000 44.4% ->
+	// 45.5%, the OLTP and P floors unchanged.
+	ghostTieMargin  = 1
 	ghostBitsPerKey = 16 // per key of a generation, rounded up to 2^k
 )
 

@@ -76,8 +76,9 @@ func (p *wtinylfu) evictFromMain(candidate ID, victims []ID) []ID {
 		}
 		// A candidate that lost on a tie is not buried: the sketch could not
 		// tell it from the victim, so its return says nothing about the
-		// window (in a loop every key ties, and each returns). One the main
-		// space lent the window is: its loss is the main space's.
+		// window (in a loop or a repeated scan every key ties, and each
+		// returns). One the main space lent the window is: its loss is the
+		// main space's.
 		if admitted || !tie || p.meta[out]&lentBit != 0 {
 			p.bury(out, fromWindow)
 		}
@@ -88,7 +89,7 @@ func (p *wtinylfu) evictFromMain(candidate ID, victims []ID) []ID {
 }
 
 // admit reports whether candidate should replace victim in the main space,
-// and whether their frequencies tie.
+// and whether their frequencies tie (within ghostTieMargin).
 func (p *wtinylfu) admit(candidate, victim ID) (admitted, tie bool) {
 	cf := p.sketch.estimate(p.hashes[candidate])
 	vf := p.sketch.estimate(p.hashes[victim])
@@ -96,9 +97,9 @@ func (p *wtinylfu) admit(candidate, victim ID) (admitted, tie bool) {
 		return true, false
 	}
 	if cf >= admitHashDoSThreshold {
-		return p.rng.next()&127 == 0, cf == vf
+		return p.rng.next()&127 == 0, vf-cf <= ghostTieMargin
 	}
-	return false, cf == vf
+	return false, vf-cf <= ghostTieMargin
 }
 
 // adjustWindow carries out the hill climber's decisions. With ghost

@@ -19,6 +19,7 @@ var (
 	policiesFlag   = flag.String("policies", "", "comma-separated policies for TestFullTable (default all)")
 	windowFlag     = flag.Float64("window", 0, "W-TinyLFU's initial window percent (default policy.DefaultWindowPercent)")
 	fixedFlag      = flag.Bool("fixed", false, "keep W-TinyLFU's window fixed")
+	climberFlag    = flag.Bool("climber", false, "tune W-TinyLFU's window by the hill climber instead of ghost feedback")
 	doorkeeperFlag = flag.Bool("doorkeeper", false, "put a doorkeeper in front of the frequency sketches")
 )
 
@@ -32,7 +33,7 @@ func TestFullTable(t *testing.T) {
 		t.Skip("long mode: pass -args -full")
 	}
 	cfg := Config{Dir: tracesDir(t), Options: policy.Options{
-		WindowPercent: *windowFlag, FixedWindow: *fixedFlag, Doorkeeper: *doorkeeperFlag}}
+		WindowPercent: *windowFlag, FixedWindow: *fixedFlag, HillClimber: *climberFlag, Doorkeeper: *doorkeeperFlag}}
 	if *tracesFlag != "" {
 		cfg.Traces = strings.Split(*tracesFlag, ",")
 	}
