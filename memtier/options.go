@@ -32,7 +32,7 @@ const (
 	// policy: one in 4. Applying an access to a policy over millions of
 	// entries costs several cache misses (sketch counters, list
 	// neighbours), more than the lookup itself; a uniform sample keeps the
-	// relative frequencies and cost 0.15 to 0.45 point of hit ratio on a
+	// relative frequencies and cost 0.15 to 0.6 point of hit ratio on a
 	// 1M-access Zipf(0.99) trace (TestLossyAccessHitRatio; docs/BENCHMARKS.md).
 	DefaultAccessSampling = 4
 )
