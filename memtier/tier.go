@@ -247,15 +247,16 @@ func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
 	// The policy is asked with the uncompressed charge, an upper bound;
 	// once the record is built, Update lowers it if compression saved.
 	cost := int64(len(key)+len(value)) + EntryOverhead
-
-	t.pmu.Lock()
-	defer t.pmu.Unlock()
 	var ne *entry
 	if cost > t.maxCharge {
-		// Only compression could bring it under the bound (rare: a large value).
+		// Only compression could bring it under the bound (rare: a large
+		// value): build the record now, outside the lock.
 		ne = makeEntry(key, value, seq, 0, t.comp)
 		cost = ne.charge()
 	}
+
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
 	if cost > t.maxCharge || t.genOf(h).Load() != gen {
 		t.rejected++
 		return false
