@@ -66,8 +66,8 @@ func invariantError(tr *Tier) error {
 		return fmt.Errorf("policy tracks %d entries / %d bytes, tier says %d / %d", tr.pol.Len(), tr.pol.Cost(), polN, polCost)
 	case tr.pol.Cost() > tr.opts.BudgetBytes:
 		return fmt.Errorf("policy cost %d over budget %d", tr.pol.Cost(), tr.opts.BudgetBytes)
-	case len(tr.treeLag) >= treeLagMax || tr.treeLagBytes >= tr.treeLagLimit:
-		return fmt.Errorf("ordered index lags by %d keys / %d bytes, bounds %d / %d", len(tr.treeLag), tr.treeLagBytes, treeLagMax, tr.treeLagLimit)
+	case tr.lagLen() >= treeLagMax || tr.treeLagBytes >= tr.treeLagLimit || tr.treeLagBytes < 0:
+		return fmt.Errorf("ordered index lags by %d keys / %d bytes, bounds %d / %d", tr.lagLen(), tr.treeLagBytes, treeLagMax, tr.treeLagLimit)
 	}
 	return nil
 }
@@ -96,7 +96,7 @@ func checkRecord(tr *Tier, id policy.ID, e *entry, st uint8) error {
 	case got != e && (st&stateTreeStale == 0 || got.seq >= e.seq):
 		// Only an overwrite listed in treeLag may leave an older version there.
 		return fmt.Errorf("ordered index holds seq %d for id %d at seq %d (stale bit %v)", got.seq, id, e.seq, st&stateTreeStale != 0)
-	case st&stateTreeStale != 0 && !slices.Contains(tr.treeLag, id):
+	case st&stateTreeStale != 0 && !slices.ContainsFunc(tr.treeLag[tr.treeLagHead:], func(l lagged) bool { return l.id == id }):
 		return fmt.Errorf("id %d is marked stale but not listed in treeLag", id)
 	}
 	return nil

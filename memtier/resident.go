@@ -37,27 +37,62 @@ func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
 		return // the tree still holds an older version; old is garbage now
 	}
 	t.states[id] |= stateTreeStale
-	t.treeLag = append(t.treeLag, id)
-	t.treeLagBytes += old.size()
-	if len(t.treeLag) >= treeLagMax || t.treeLagBytes >= t.treeLagLimit {
-		t.syncTreeLocked()
+	size := old.size()
+	t.treeLag = append(t.treeLag, lagged{id, size})
+	t.treeLagBytes += size
+	// Past a bound, the oldest ones are replayed a few at a time: a steady
+	// cost per write instead of a pause every treeLagMax writes.
+	if t.lagLen() >= treeLagMax || t.treeLagBytes >= t.treeLagLimit {
+		t.treeMu.Lock()
+		for n := 0; t.lagLen() > 0 && (n < treeLagStep || t.treeLagBytes >= t.treeLagLimit); n++ {
+			t.replayOldestLocked()
+		}
+		t.treeMu.Unlock()
 	}
 }
 
-// syncTreeLocked brings the ordered index up to date with the overwrites
-// listed in treeLag. Ids removed since (their stale bit cleared, maybe
-// reused) are skipped: removal deleted their key from the tree.
+// lagged is an overwritten id and the size of the version the ordered
+// index holds for it.
+type lagged struct {
+	id   policy.ID
+	size int64
+}
+
+// lagLen returns the number of ids waiting in treeLag.
+func (t *Tier) lagLen() int { return len(t.treeLag) - t.treeLagHead }
+
+// replayOldestLocked brings the oldest id in treeLag up to date in the
+// ordered index; pmu and treeMu are held. An id removed since (its stale
+// bit cleared) is skipped: removal deleted its key from the tree. One
+// reused and overwritten since is replayed early, which is harmless (its
+// later entry is then skipped).
+func (t *Tier) replayOldestLocked() {
+	l := t.treeLag[t.treeLagHead]
+	t.treeLag[t.treeLagHead] = lagged{}
+	t.treeLagHead++
+	t.treeLagBytes -= l.size
+	if t.states[l.id]&stateTreeStale != 0 {
+		t.states[l.id] &^= stateTreeStale
+		t.tree.ReplaceOrInsert(t.recs.load(l.id))
+	}
+	switch {
+	case t.treeLagHead == len(t.treeLag):
+		t.treeLag, t.treeLagHead = t.treeLag[:0], 0
+	case t.treeLagHead >= treeLagMax && 2*t.treeLagHead >= len(t.treeLag):
+		n := copy(t.treeLag, t.treeLag[t.treeLagHead:])
+		clear(t.treeLag[n:])
+		t.treeLag, t.treeLagHead = t.treeLag[:n], 0
+	}
+}
+
+// syncTreeLocked brings the ordered index up to date with every overwrite
+// listed in treeLag (for a Snapshot).
 func (t *Tier) syncTreeLocked() {
 	t.treeMu.Lock()
-	for _, id := range t.treeLag {
-		if t.states[id]&stateTreeStale != 0 {
-			t.states[id] &^= stateTreeStale
-			t.tree.ReplaceOrInsert(t.recs.load(id))
-		}
+	for t.lagLen() > 0 {
+		t.replayOldestLocked()
 	}
 	t.treeMu.Unlock()
-	clear(t.treeLag)
-	t.treeLag, t.treeLagBytes = t.treeLag[:0], 0
 }
 
 // removeLocked drops resident id from every index, bumps its key's

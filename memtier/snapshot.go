@@ -33,7 +33,7 @@ func (t *Tier) Snapshot() *Snapshot {
 
 // snapshotLocked is Snapshot with pmu held.
 func (t *Tier) snapshotLocked() *Snapshot {
-	if len(t.treeLag) > 0 {
+	if t.lagLen() > 0 {
 		t.syncTreeLocked()
 	}
 	t.treeMu.Lock()

@@ -29,6 +29,7 @@ const (
 // max(treeLagMinBytes, BudgetBytes/treeLagBudgetShare) bytes.
 const (
 	treeLagMax         = 1024
+	treeLagStep        = 16 // replayed at once past a bound
 	treeLagMinBytes    = 64 << 10
 	treeLagBudgetShare = 256
 )
@@ -68,14 +69,16 @@ type Tier struct {
 	rejected   uint64
 	evictions  uint64
 
-	// An overwrite does not update the ordered index at once: it lists
+	// An overwrite does not update the ordered index at once: it queues
 	// the id in treeLag (once) and leaves the superseded version in the
-	// B-tree until the next Snapshot, or until the lag passes its bounds,
-	// replays the list (syncTreeLocked). Only Snapshot reads the B-tree,
-	// so nobody sees the lag; a key overwritten many times in between
-	// costs one B-tree descent instead of one per write.
-	treeLag      []policy.ID
-	treeLagBytes int64 // bytes of the superseded versions the tree holds
+	// B-tree until the next Snapshot replays the queue (syncTreeLocked),
+	// or until, past the lag's bounds, later overwrites replay it oldest
+	// first. Only Snapshot reads the B-tree, so nobody sees the lag; a key
+	// overwritten many times in between costs one B-tree descent instead
+	// of one per write.
+	treeLag      []lagged // from treeLagHead on
+	treeLagHead  int
+	treeLagBytes int64 // bytes of the superseded versions the tree holds (an upper bound)
 	treeLagLimit int64
 
 	treeMu sync.Mutex // guards tree's structure (writers and Clone)

@@ -32,9 +32,9 @@ func TestTreeLag(t *testing.T) {
 					seq++
 					k := fmt.Appendf(nil, "k%05d", (i*7+round)%tc.keys)
 					tr.Put(k, value, seq, i%29 == 0)
-					maxLag = max(maxLag, len(tr.treeLag))
-					if len(tr.treeLag) >= treeLagMax || tr.treeLagBytes >= tr.treeLagLimit {
-						t.Fatalf("lag %d keys / %d bytes, bounds %d / %d", len(tr.treeLag), tr.treeLagBytes, treeLagMax, tr.treeLagLimit)
+					maxLag = max(maxLag, tr.lagLen())
+					if tr.lagLen() >= treeLagMax || tr.treeLagBytes >= tr.treeLagLimit {
+						t.Fatalf("lag %d keys / %d bytes, bounds %d / %d", tr.lagLen(), tr.treeLagBytes, treeLagMax, tr.treeLagLimit)
 					}
 				}
 				if err := invariantError(tr); err != nil {
@@ -49,8 +49,8 @@ func TestTreeLag(t *testing.T) {
 				if err := checkSnapshot(tr); err != nil {
 					t.Fatalf("round %d: %v", round, err)
 				}
-				if len(tr.treeLag) != 0 {
-					t.Fatalf("round %d: %d keys still lag after a snapshot", round, len(tr.treeLag))
+				if tr.lagLen() != 0 {
+					t.Fatalf("round %d: %d keys still lag after a snapshot", round, tr.lagLen())
 				}
 			}
 			if maxLag == 0 {
