@@ -80,12 +80,12 @@ func (p pebbleWAL) close() error                   { return p.db.Close() }
 func openImpl(b *testing.B, impl string, sync bool, fs vfs.FS) appender {
 	dir := b.TempDir()
 	switch impl {
-	case "tierkv":
+	case "tierkv", "tierkv-async":
 		mode := wal.SyncNever
 		if sync {
 			mode = wal.SyncAlways
 		}
-		l, err := wal.Open(dir, &wal.Options{FS: fs, Sync: mode})
+		l, err := wal.Open(dir, &wal.Options{FS: fs, Sync: mode, AsyncWrites: impl == "tierkv-async"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -113,7 +113,11 @@ func openImpl(b *testing.B, impl string, sync bool, fs vfs.FS) appender {
 func BenchmarkAppend(b *testing.B) {
 	for _, sync := range []bool{true, false} {
 		for _, writers := range []int{1, 16, 64} {
-			for _, impl := range []string{"tierkv", "pebble"} {
+			impls := []string{"tierkv", "pebble"}
+			if !sync { // AsyncWrites returns before write(2), as Pebble's NoSync does
+				impls = []string{"tierkv", "tierkv-async", "pebble"}
+			}
+			for _, impl := range impls {
 				mode := map[bool]string{true: "always", false: "never"}[sync]
 				b.Run(fmt.Sprintf("sync=%s/writers=%d/impl=%s", mode, writers, impl), func(b *testing.B) {
 					benchAppend(b, impl, sync, writers)
