@@ -21,7 +21,12 @@
 //     (multiply-shift indexing, no power-of-two rounding), so its bytes per
 //     entry stay steady;
 //   - the ordered index: a copy-on-write B-tree (github.com/google/btree)
-//     under its own mutex, cloned in O(1) by Snapshot.
+//     under its own mutex, cloned in O(1) by Snapshot. An overwrite leaves
+//     the superseded version in it and queues the id; Snapshot (its only
+//     reader) replays the queue first, and past a bound (1024 keys, or a
+//     byte budget for the superseded versions) overwrites replay the oldest
+//     16 at a time, so a key rewritten often costs one B-tree descent per
+//     window instead of one per write.
 //
 // # Policy and access buffers
 //
