@@ -198,16 +198,20 @@ func TestGhostFeedbackDirection(t *testing.T) {
 		name       string
 		fromWindow bool
 		grow       bool
+		cost       int64 // per entry: the tier weighs entries by bytes
 	}{
-		{"window-ghost-grows", true, true},
-		{"main-ghost-shrinks", false, false},
+		{"window-ghost-grows/cost=1", true, true, 1},
+		{"main-ghost-shrinks/cost=1", false, false, 1},
+		{"window-ghost-grows/cost=100", true, true, 100},
+		{"main-ghost-shrinks/cost=100", false, false, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := mustNew(t, KindWTinyLFU, Options{Capacity: 1000, ExpectedEntries: 1000}).(*wtinylfu)
+			p := mustNew(t, KindWTinyLFU, Options{Capacity: 1000 * tc.cost, ExpectedEntries: 1000}).(*wtinylfu)
 			for i := range ID(1000) {
-				p.Insert(i, uint64(i)*0x9e3779b97f4a7c15, 1, nil)
+				p.Insert(i, uint64(i)*0x9e3779b97f4a7c15, tc.cost, nil)
 			}
 			before := p.windowMax
+			// 50 ghost hits: more than the quantum of sqrt(1000) entries.
 			for i := range uint64(50) {
 				h, id := 1<<50+i, ID(2000+i) // never resident: only buried
 				p.grow(id)
@@ -218,6 +222,15 @@ func TestGhostFeedbackDirection(t *testing.T) {
 			after := p.windowMax
 			if grew := after > before; grew != tc.grow || after == before {
 				t.Fatalf("window %d -> %d, want grow=%v", before, after, tc.grow)
+			}
+			// The boundary moves by whole entries' worth of cost: at least
+			// a quantum (31 entries), at most the 50 hits' (x1.05).
+			if moved := max(after-before, before-after); moved < 31*tc.cost || moved > 53*tc.cost {
+				t.Fatalf("window moved by %d cost units, want %d..%d", moved, 31*tc.cost, 53*tc.cost)
+			}
+			gw, gm := p.GhostHits()
+			if want := int64(50); (tc.fromWindow && gw != want) || (!tc.fromWindow && gm != want) {
+				t.Fatalf("GhostHits() = %d, %d; want 50 on the %v side", gw, gm, map[bool]string{true: "window", false: "main"}[tc.fromWindow])
 			}
 		})
 	}
@@ -246,6 +259,47 @@ func TestLentEntriesHauntTheMain(t *testing.T) {
 			inW, inM := p.ghostW.has(hash), p.ghostM.has(hash)
 			if got := map[bool]string{true: "window", false: "main"}[inW]; got != tc.wantGhost || inW == inM {
 				t.Fatalf("in window ghost %v, in main ghost %v; want only the %s's", inW, inM, tc.wantGhost)
+			}
+		})
+	}
+}
+
+// TestGhostGuard checks that the ghosts' moves over a sample are undone
+// when the hit ratio fell by ghostGuardDrop or more over it, and kept
+// otherwise.
+func TestGhostGuard(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		prev, rate     float64
+		wantWindowBack bool
+	}{
+		{"fell-5-points", 0.50, 0.45, true},
+		{"fell-1-point", 0.50, 0.49, false},
+		{"rose", 0.50, 0.60, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustNew(t, KindWTinyLFU, Options{Capacity: 1000, ExpectedEntries: 1000}).(*wtinylfu)
+			for i := range ID(1000) {
+				p.Insert(i, uint64(i)*0x9e3779b97f4a7c15, 1, nil)
+			}
+			start := p.windowMax
+			p.sampleWindow = start
+			p.pending = 100
+			p.carryOut()
+			grown := p.windowMax
+			if grown <= start {
+				t.Fatalf("window did not grow: %d -> %d", start, grown)
+			}
+			p.guardGhosts(tc.prev, tc.rate)
+			want := grown
+			if tc.wantWindowBack {
+				want = start
+			}
+			if p.windowMax != want {
+				t.Fatalf("window %d after the guard, want %d (start %d, grown %d)", p.windowMax, want, start, grown)
+			}
+			if p.sampleWindow != p.windowMax {
+				t.Fatalf("next sample starts at %d, want %d", p.sampleWindow, p.windowMax)
 			}
 		})
 	}
