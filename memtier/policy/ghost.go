@@ -10,29 +10,31 @@ import "math"
 // overflow). Each covers the last few percent of the capacity's worth of
 // evictions, so a key found in ghostW on a miss would have been a hit with a
 // slightly larger window, and one found in ghostM with a slightly larger main
-// space. Every such miss moves the boundary by one average entry toward that
-// side: the window settles where the two marginal gains are equal, which is
-// where the hit ratio is highest for the workload of the moment.
+// space. Every such miss adds one average entry of evidence for that side
+// (1.05 for the main space, ghostMainWeight), and the boundary moves when
+// the evidence reaches a quantum of sqrt(n) entries (ghostQuantumScale): the
+// window settles where the two marginal gains are equal, which is where the
+// hit ratio is highest for the workload of the moment.
 //
-// Two corrections keep it from chasing its own tail. A key the main space
+// Three corrections keep it from chasing its own tail. A key the main space
 // lent the window when the window grew is, when the window lets it go, the
-// main space's loss (lentBit), and a candidate that lost admission on a tie
-// is not remembered at all: in a loop every key ties and every key comes
-// back a few evictions later, however large the window, while the main
-// space's hits vanish as it shrinks. And if the hit ratio falls by 5 points
-// over one of the climber's samples, the ghosts' moves of that sample are
-// undone (guardGhosts).
+// main space's loss (lentBit). A candidate that lost admission on a tie
+// (ghostTieMargin) is not remembered at all: in a loop every key ties and
+// every key comes back a few evictions later, however large the window,
+// while the main space's hits vanish as it shrinks. And if the hit ratio
+// falls by 5 points over one of the climber's samples, the ghosts' moves of
+// that sample are undone (guardGhosts).
 //
 // Unlike the hill climber, which compares the hit ratios of consecutive
 // samples of ten requests per entry, this needs no sample to fill and is not
 // fooled when the workload itself changes between samples: on OLTP at 15000
-// pages the climber gets six samples in the whole trace, ghost feedback a
-// decision every few dozen requests; on P12 its window follows the phases
-// of the trace instead of freezing when the climber's step has decayed.
+// pages the climber gets six samples in the whole trace, ghost feedback
+// about 13,000 ghost hits; on P12 its window follows the phases of the
+// trace instead of freezing when the climber's step has decayed.
 const (
 	// ghostShare is the length of a ghost generation as a share of the
 	// resident entries; a key is remembered for one to two generations.
-	// Measured on OLTP and P12: 3% to 10% all beat the climber; shorter
+	// Measured on OLTP and P12: 3% to 10% meet the same floors; shorter
 	// ghosts see too few hits, longer ones reward reuses that a modestly
 	// larger side would not catch.
 	ghostShare = 0.05
