@@ -58,6 +58,7 @@ func TestPromoteChargesCompressedSize(t *testing.T) {
 		{"small", 1 << 20, text[:1000]},
 		{"over-bound-uncompressed", 24 << 10, text}, // 4000 > 24K/8, compressed < 3K
 		{"incompressible", 1 << 20, benchValues(1, 1000, false)[0]},
+		{"prebuilt", 4 << 20, benchValues(1, promotePrebuildBytes, true)[0]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

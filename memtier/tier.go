@@ -16,6 +16,10 @@ import (
 // 64 did no better.
 const btreeDegree = 32
 
+// promotePrebuildBytes is the value size from which Promote builds the
+// record before asking the policy, outside the writers' lock (see Promote).
+const promotePrebuildBytes = 64 << 10
+
 // Per-id state bits (Tier.states).
 const (
 	stateInPolicy  = 1 << iota // tracked by the policy
@@ -251,9 +255,10 @@ func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
 	// once the record is built, Update lowers it if compression saved.
 	cost := int64(len(key)+len(value)) + EntryOverhead
 	var ne *entry
-	if cost > t.maxCharge {
-		// Only compression could bring it under the bound (rare: a large
-		// value): build the record now, outside the lock.
+	if cost > t.maxCharge || len(value) >= promotePrebuildBytes {
+		// Only compression could bring it under the bound, or copying and
+		// compressing it would hold the writers' lock too long (rare: a
+		// large value): build the record now, outside the lock.
 		ne = makeEntry(key, value, seq, 0, t.comp)
 		cost = ne.charge()
 	}
