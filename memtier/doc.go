@@ -52,5 +52,7 @@
 // Promote asks the policy first, with the uncompressed charge as an upper
 // bound, and builds (copies, maybe compresses) the record only once it is
 // admitted; Update then lowers the charge if compression saved. Most
-// offers are refused, and a refusal allocates nothing.
+// offers are refused, and a refusal allocates nothing. (A value of 64 KiB
+// or more is built first, outside the writers' lock, which it would hold
+// too long.)
 package memtier

@@ -242,8 +242,9 @@ func (t *Tier) repolicyLocked(id policy.ID, ne *entry, h uint64) {
 // dropped (false) if any version of key is resident, if key's generation
 // (see Generation) is no longer gen, if the version is charged more than
 // MaxEntryFraction of the budget, or if the policy does not admit it.
-// Promote copies key and value, and only once the policy has admitted them:
-// most offers are refused, and a refusal allocates and compresses nothing.
+// Promote copies key and value, and (below 64 KiB of value) only once the
+// policy has admitted them: most offers are refused, and a refusal
+// allocates and compresses nothing.
 func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
 	if t.closed.Load() {
 		return false
