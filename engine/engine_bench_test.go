@@ -293,6 +293,10 @@ func BenchmarkVsPebble(b *testing.B) {
 					if gets := after.Gets - before.Gets; gets > 0 {
 						b.ReportMetric(float64(after.MemTierHits-before.MemTierHits)/float64(gets), "memhit-ratio")
 					}
+					if disk := after.DiskTierHits - before.DiskTierHits; disk > 0 {
+						// Admitted promotions cost an insert and an eviction each.
+						b.ReportMetric(float64(after.Promotions-before.Promotions)/float64(disk), "promoted/diskhit")
+					}
 					if writes := after.Writes - before.Writes; writes > 0 {
 						// What an update costs beyond the memory tier: the
 						// share of writes that pushed a dirty entry to Pebble.
