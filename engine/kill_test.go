@@ -54,7 +54,7 @@ func TestKillChild(t *testing.T) {
 	}
 }
 
-func killKey(i int) []byte            { return fmt.Appendf(nil, "k%05d", i%5000) }
+func killKey(i int) []byte             { return fmt.Appendf(nil, "k%05d", i%5000) }
 func killValue(i int, r string) []byte { return fmt.Appendf(nil, "v%07d-round%s", i, r) }
 
 // TestKillDashNine runs the writer in a real process on the real
