@@ -299,8 +299,9 @@ func (s *Store) flush() error {
 }
 
 // Close flushes what was committed since the last Flush (unless a sticky
-// error makes that impossible), closes the iterators still open (their
-// Error then returns ErrClosed) and closes Pebble. A second Close returns
+// error makes that impossible), records the lifetime write counters,
+// closes the iterators still open (their Error then returns ErrClosed) and
+// closes Pebble. A second Close returns
 // ErrClosed.
 func (s *Store) Close() error {
 	s.life.Lock()
@@ -312,6 +313,11 @@ func (s *Store) Close() error {
 	var errs []error
 	if !s.opts.ReadOnly && s.unflushed.Load() && s.sticky.get() == nil {
 		errs = append(errs, s.flush())
+	}
+	if !s.opts.ReadOnly && s.sticky.get() == nil {
+		// Compactions finished since the last flush's record count too
+		// (recordFlushed writes only if a counter moved).
+		errs = append(errs, s.recordFlushed(0))
 	}
 	s.itersMu.Lock()
 	for it := range s.iters {
