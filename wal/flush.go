@@ -27,8 +27,9 @@ type chunk struct {
 // Append writes one record holding ops under the next sequence number and
 // returns that number. Concurrent appends share writes and fsyncs. With
 // SyncAlways it returns once the record is fsynced; otherwise once it is
-// written, or with Options.AsyncWrites once it is queued. Sequence numbers are assigned in file order; an append that
-// fails on I/O still consumes its number (and returns it with the error).
+// written, or with Options.AsyncWrites once it is queued. Sequence numbers
+// are assigned in file order; an append that fails on I/O still consumes
+// its number (and returns it with the error).
 //
 // Bad input writes nothing and consumes no number: ErrEmptyBatch,
 // ErrEmptyKey, ErrBadOp, ErrRecordTooLarge. It returns ErrClosed after
