@@ -59,8 +59,10 @@ func checkCorruption(t *testing.T, err error, wantFile string) {
 	}
 }
 
-func TestSSTableCorruption(t *testing.T) {
-	fs := vfs.NewMem()
+// compactedStore opens a store on fs holding 2000 keys compacted into
+// sstables, for tests that damage those tables.
+func compactedStore(t *testing.T, fs vfs.FS) *Store {
+	t.Helper()
 	s := openMem(t, fs, nil)
 	b := s.NewBatch()
 	for i := range 2000 {
@@ -70,6 +72,12 @@ func TestSSTableCorruption(t *testing.T) {
 	if err := s.Compact(nil, nil); err != nil {
 		t.Fatalf("Compact: %v", err)
 	}
+	return s
+}
+
+func TestSSTableCorruption(t *testing.T) {
+	fs := vfs.NewMem()
+	s := compactedStore(t, fs)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}

@@ -1,8 +1,6 @@
 package disktier
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -23,15 +21,7 @@ func TestVerifyChecksums(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			fs := vfs.NewMem()
-			s := openMem(t, fs, nil)
-			b := s.NewBatch()
-			for i := range 2000 {
-				b.Set([]byte(fmt.Sprintf("key%05d", i)), []byte(strings.Repeat("v", 50)), uint64(i))
-			}
-			mustCommit(t, s, b)
-			if err := s.Compact(nil, nil); err != nil {
-				t.Fatalf("Compact: %v", err)
-			}
+			s := compactedStore(t, fs)
 			problems, tables, err := s.VerifyChecksums()
 			if err != nil || len(problems) != 0 || tables != 1 {
 				t.Fatalf("healthy store: problems %v, tables %d, err %v", problems, tables, err)

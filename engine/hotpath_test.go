@@ -46,7 +46,16 @@ func TestGetHitAllocs(t *testing.T) {
 func BenchmarkGetHit(b *testing.B) {
 	db, keys := openResident(b, 100_000)
 	defer db.Close()
-	// Draw the keys up front: the Zipf generator costs more than a hit.
+	runZipfParallel(b, keys, func(k []byte) error {
+		_, err := db.Get(k)
+		return err
+	})
+}
+
+// runZipfParallel runs op from every goroutine over keys drawn Zipf(0.99)
+// and scrambled, and reports ops/s. The keys are drawn up front: the Zipf
+// generator costs more than a memory-tier hit.
+func runZipfParallel(b *testing.B, keys [][]byte, op func(key []byte) error) {
 	z := newZipfian(uint64(len(keys)), 0.99)
 	rng := rand.New(rand.NewPCG(1, 1))
 	draws := make([][]byte, 1<<16)
@@ -59,7 +68,7 @@ func BenchmarkGetHit(b *testing.B) {
 		i := int(benchSeed.Add(1)) * 7919
 		for pb.Next() {
 			i++
-			if _, err := db.Get(draws[i&(len(draws)-1)]); err != nil {
+			if err := op(draws[i&(len(draws)-1)]); err != nil {
 				b.Error(err)
 				return
 			}

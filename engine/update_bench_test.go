@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/tierkv/tierkv/engine"
@@ -24,24 +23,6 @@ func BenchmarkUpdate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	z := newZipfian(n, 0.99)
-	rng := rand.New(rand.NewPCG(1, 1))
-	draws := make([][]byte, 1<<16)
-	for i := range draws {
-		draws[i] = keys[z.scrambled(rng)]
-	}
 	value := make([]byte, 100)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := int(benchSeed.Add(1)) * 7919
-		for pb.Next() {
-			i++
-			if err := db.Put(draws[i&(len(draws)-1)], value); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	runZipfParallel(b, keys, func(k []byte) error { return db.Put(k, value) })
 }

@@ -167,14 +167,7 @@ func TestVerifyLostTailIsNotDamage(t *testing.T) {
 func TestVerifyDiskDamage(t *testing.T) {
 	dir := numberedDB(t, 2000, 100)
 	runCLI(t, "", "verify", dir).expect(t, 0, []string{"2000 versions read", "ok: no damage found"}, nil)
-	ssts, _ := filepath.Glob(filepath.Join(dir, "disk", "*.sst"))
-	var biggest string
-	var size int64
-	for _, p := range ssts {
-		if st, _ := os.Stat(p); st.Size() > size {
-			biggest, size = p, st.Size()
-		}
-	}
+	biggest, _ := biggestSSTable(t, dir)
 	patchFile(t, biggest, 200, []byte("damage!"))
 	r := runCLI(t, "", "verify", dir)
 	r.expect(t, 1, []string{"DAMAGE: ", filepath.Base(biggest)}, []string{"damage found"})
@@ -238,7 +231,20 @@ func TestWALRepairDropsLaterSegments(t *testing.T) {
 // finds it, because it checks every block's checksum.
 func TestVerifyDiskMetadataDamage(t *testing.T) {
 	dir := numberedDB(t, 2000, 100)
-	ssts, _ := filepath.Glob(filepath.Join(dir, "disk", "*.sst"))
+	biggest, size := biggestSSTable(t, dir)
+	patchFile(t, biggest, size-60, []byte("damage!"))
+	r := runCLI(t, "", "verify", dir)
+	r.expect(t, 1, []string{"DAMAGE: ", filepath.Base(biggest)}, []string{"damage found"})
+}
+
+// biggestSSTable returns the path and size of the largest sstable of the
+// DB in dir.
+func biggestSSTable(t *testing.T, dir string) (string, int64) {
+	t.Helper()
+	ssts, err := filepath.Glob(filepath.Join(dir, "disk", "*.sst"))
+	if err != nil || len(ssts) == 0 {
+		t.Fatalf("no sstables in %s (%v)", dir, err)
+	}
 	var biggest string
 	var size int64
 	for _, p := range ssts {
@@ -246,7 +252,5 @@ func TestVerifyDiskMetadataDamage(t *testing.T) {
 			biggest, size = p, st.Size()
 		}
 	}
-	patchFile(t, biggest, size-60, []byte("damage!"))
-	r := runCLI(t, "", "verify", dir)
-	r.expect(t, 1, []string{"DAMAGE: ", filepath.Base(biggest)}, []string{"damage found"})
+	return biggest, size
 }
