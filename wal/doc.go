@@ -36,10 +36,13 @@
 //	  uvarint valLen, value  puts only; valLen may be 0
 //
 // A payload of at least 64 bytes is stored snappy-compressed when that
-// saves at least 1/8 of it. The checksum covers every header field and the
-// stored payload, so a torn record or a flipped bit is always detected (to
-// the strength of CRC-32C). The payload comes first in the checksummed
-// bytes so that appenders can checksum it before taking the log's lock.
+// saves at least 1/8 of it. After eight payloads in a row that did not,
+// the log tries only one in sixteen until one compresses again: an attempt
+// on an incompressible payload is a pass over it for nothing. The checksum
+// covers every header field and the stored payload, so a torn record or a
+// flipped bit is always detected (to the strength of CRC-32C). The payload
+// comes first in the checksummed bytes so that appenders can checksum it
+// before taking the log's lock.
 //
 // We chose this over the LevelDB/Pebble format of 32 KiB blocks and
 // fragment chunks: chunks never cross a block boundary there, which lets a

@@ -44,7 +44,7 @@ func (l *Log) Append(ops []Op) (uint64, error) {
 		return 0, ErrRecordTooLarge
 	}
 	e := l.encs.Get().(*encoded)
-	e.encode(ops, size)
+	e.encode(ops, size, &l.gate)
 	l.mu.Lock()
 	if err := l.usableLocked(); err != nil {
 		l.mu.Unlock()

@@ -67,7 +67,7 @@ func checkAccepted(t *testing.T, data []byte, off int64, b *Batch) {
 		t.Fatalf("record at %d decoded to invalid ops: %v", off, err)
 	}
 	var e encoded
-	e.encode(b.Ops, size)
+	e.encode(b.Ops, size, &compressGate{})
 	var rr recordReader
 	rec := appendRecord(nil, &e, b.Seq, 0)
 	rr.r, rr.limit = bytes.NewReader(rec), int64(len(rec))

@@ -21,7 +21,8 @@ type Log struct {
 	opts   Options
 	fs     vfs.FS
 	report RecoveryReport
-	encs   sync.Pool  // *encoded, reused across appends
+	encs   sync.Pool // *encoded, reused across appends
+	gate   compressGate
 	trunc  sync.Mutex // serializes Truncate
 	stats  stats
 

@@ -71,16 +71,19 @@ type encoded struct {
 }
 
 // encode fills e with the record payload of ops (already validated, with
-// uncompressed size size). It compresses when that saves at least 1/8.
-func (e *encoded) encode(ops []Op, size int) {
+// uncompressed size size). It compresses when the gate allows an attempt
+// and the attempt saves at least 1/8.
+func (e *encoded) encode(ops []Op, size int, gate *compressGate) {
 	e.scratch = appendPayload(e.scratch[:0], ops)
 	e.payload, e.flags = e.scratch, 0
-	if size >= compressMinBytes {
+	if gate.attempt(size) {
 		if need := snappy.MaxEncodedLen(size); cap(e.snappy) < need {
 			e.snappy = make([]byte, need)
 		}
 		c := snappy.Encode(e.snappy[:cap(e.snappy)], e.scratch)
-		if len(c) <= size-size/8 {
+		saved := len(c) <= size-size/8
+		gate.record(saved)
+		if saved {
 			e.payload, e.flags = c, flagSnappy
 		}
 	}

@@ -382,7 +382,7 @@ func TestEmbeddedRecordIsNotProof(t *testing.T) {
 	var e encoded
 	inner := []Op{{Kind: OpPut, Key: []byte("e"), Value: []byte("f")}}
 	size, _ := payloadSize(inner)
-	e.encode(inner, size)
+	e.encode(inner, size, &compressGate{})
 	embedded := appendRecord(nil, &e, 1000, x+1)
 	value := append([]byte("0123456789abcdef"), embedded...)
 	if _, err := l.Append([]Op{{Kind: OpPut, Key: []byte("v"), Value: value}}); err != nil {
