@@ -385,7 +385,12 @@ func TestAdvSizeLimits(t *testing.T) {
 		{"Get/key", func() error { _, err := db.Get(longKey); return err }, engine.ErrKeyTooLarge},
 		{"Batch/key", func() error { b := db.NewBatch(); b.Put([]byte("x"), nil); b.Put(longKey, nil); return db.Apply(b) }, engine.ErrKeyTooLarge},
 		{"Batch/delete-key", func() error { b := db.NewBatch(); b.Put([]byte("x"), nil); b.Delete(longKey); return db.Apply(b) }, engine.ErrKeyTooLarge},
-		{"Batch/value", func() error { b := db.NewBatch(); b.Put([]byte("x"), nil); b.Put([]byte("y"), longVal); return db.Apply(b) }, engine.ErrValueTooLarge},
+		{"Batch/value", func() error {
+			b := db.NewBatch()
+			b.Put([]byte("x"), nil)
+			b.Put([]byte("y"), longVal)
+			return db.Apply(b)
+		}, engine.ErrValueTooLarge},
 		{"Batch/empty-key", func() error { b := db.NewBatch(); b.Put([]byte("x"), nil); b.Delete(nil); return db.Apply(b) }, engine.ErrEmptyKey},
 		{"Batch/superseded-bad-value", func() error {
 			b := db.NewBatch()
