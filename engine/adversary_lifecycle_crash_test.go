@@ -1,0 +1,220 @@
+package engine_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/tierkv/tierkv/engine"
+)
+
+// advLifecycleOpts keeps everything in the WAL (no background checkpoint)
+// while a tiny memory tier forces write-backs and Pebble's own flushes.
+func advLifecycleOpts(sync engine.SyncMode) engine.Options {
+	return engine.Options{
+		MemTierBytes:       2 << 10,
+		Sync:               sync,
+		CheckpointWALBytes: 1 << 30,
+		WALSegmentBytes:    4 << 10,
+		MemTableBytes:      16 << 10,
+	}
+}
+
+// advWriteHistory writes n single-key operations (puts of varied sizes,
+// some deletes) over 150 keys and returns the model state after each prefix
+// length, as fingerprints.
+func advWriteHistory(t *testing.T, db *engine.DB, seed uint64, n int) []string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 5))
+	m := newModel()
+	states := []string{advFingerprint(m.kv)}
+	for i := range n {
+		k := fmt.Appendf(nil, "key%03d", rng.IntN(150))
+		if rng.IntN(6) == 0 {
+			if err := db.Delete(k); err != nil {
+				t.Fatal(err)
+			}
+			m.del(k)
+		} else {
+			v := fmt.Appendf(nil, "v%d-%s", i, make([]byte, rng.IntN(200)))
+			if err := db.Put(k, v); err != nil {
+				t.Fatal(err)
+			}
+			m.put(k, v)
+		}
+		states = append(states, advFingerprint(m.kv))
+	}
+	return states
+}
+
+// advFingerprint is a canonical string of a key/value map.
+func advFingerprint(kv map[string][]byte) string {
+	m := &model{kv: kv}
+	var s []byte
+	for _, k := range m.keys(nil, nil) {
+		s = fmt.Appendf(s, "%q=%q;", k, kv[string(k)])
+	}
+	return string(s)
+}
+
+// advStateOf opens fs (with opts) and returns the fingerprint of its contents.
+func advStateOf(t *testing.T, name string, fs vfs.FS, opts engine.Options) string {
+	t.Helper()
+	opts.FS = fs
+	db, err := engine.Open("db", &opts)
+	if err != nil {
+		t.Fatalf("%s: open: %v", name, err)
+	}
+	defer db.Close()
+	got, err := dump(db)
+	if err != nil {
+		t.Fatalf("%s: dump: %v", name, err)
+	}
+	return advFingerprint(got)
+}
+
+// advPrefixIndex returns the largest i with states[i] == s, or -1.
+func advPrefixIndex(states []string, s string) int {
+	for i := len(states) - 1; i >= 0; i-- {
+		if states[i] == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// advCloneDuring runs op in a goroutine and takes crash clones of fs until
+// it returns (at least one during it, and one after).
+func advCloneDuring(t *testing.T, fs *vfs.MemFS, seed uint64, op func() error) []*vfs.MemFS {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 11))
+	done := make(chan error, 1)
+	go func() { done <- op() }()
+	var clones []*vfs.MemFS
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("operation under crash clones: %v", err)
+			}
+			return append(clones, fs.CrashClone(vfs.CrashCloneCfg{}))
+		default:
+		}
+		for range rng.IntN(40) {
+			runtime.Gosched()
+		}
+		if len(clones) < 12 {
+			pct := []int{0, 50, 100}[rng.IntN(3)]
+			clones = append(clones, fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: pct, RNG: rand.New(rand.NewPCG(rng.Uint64(), 2))}))
+		}
+	}
+}
+
+// TestAdvCrashDuringLifecycle crashes in the middle of Open's own recovery
+// (which writes back and evicts, since the WAL holds far more than the
+// memory budget), of Close, of Compact and of Checkpoint. Every clone must
+// reopen to a prefix of the writes: under SyncAlways the full history, and
+// under SyncNever at least what a checkpoint before the crash covered.
+func TestAdvCrashDuringLifecycle(t *testing.T) {
+	phases := []string{"open", "close", "compact", "checkpoint"}
+	for _, sync := range []engine.SyncMode{engine.SyncAlways, engine.SyncNever} {
+		for pi, phase := range phases {
+			t.Run(fmt.Sprintf("sync=%s/phase=%s", sync, phase), func(t *testing.T) {
+				t.Parallel()
+				seed := uint64(10*int(sync) + pi)
+				opts := advLifecycleOpts(sync)
+				fs := vfs.NewCrashableMem()
+				opts.FS = fs
+				db, err := engine.Open("db", &opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				states := advWriteHistory(t, db, seed, 400)
+				full := len(states) - 1
+				lo := full // SyncAlways: everything was acknowledged
+				var op func() error
+				switch phase {
+				case "open":
+					// Crash without Close, then crash again while the
+					// image recovers.
+					img := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 100, RNG: rand.New(rand.NewPCG(seed, 1))})
+					_ = db.Close()
+					fs = img
+					o := opts
+					o.FS = img
+					op = func() error {
+						db2, err := engine.Open("db", &o)
+						if err != nil {
+							return err
+						}
+						return db2.Close()
+					}
+				case "close":
+					op = db.Close
+				case "compact":
+					op = func() error { return db.Compact(nil, nil) }
+				case "checkpoint":
+					op = db.Checkpoint
+				}
+				if sync != engine.SyncAlways {
+					lo = 0
+				}
+				clones := advCloneDuring(t, fs, seed, op)
+				_ = db.Close()
+				for i, c := range clones {
+					name := fmt.Sprintf("clone %d/%d", i, len(clones))
+					got := advStateOf(t, name, c, opts)
+					at := advPrefixIndex(states, got)
+					if at < lo {
+						t.Fatalf("%s: recovered state is prefix %d of %d, want at least %d", name, at, full, lo)
+					}
+				}
+				// The final clone (after the operation returned): with
+				// SyncNever, a completed Close, Compact or Checkpoint made
+				// everything durable.
+				if got := advStateOf(t, "final", clones[len(clones)-1], opts); advPrefixIndex(states, got) != full {
+					t.Fatalf("after %s returned, a crash loses writes: prefix %d of %d", phase, advPrefixIndex(states, got), full)
+				}
+			})
+		}
+	}
+}
+
+// TestAdvReadOnlyRecoveryMatchesReadWrite: a crash image whose WAL tail
+// lost some blocks opens ReadOnly to the same state a read-write open then
+// recovers, changing no file, and that state is a prefix of the writes.
+func TestAdvReadOnlyRecoveryMatchesReadWrite(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			opts := advLifecycleOpts(engine.SyncNever)
+			fs := vfs.NewCrashableMem()
+			opts.FS = fs
+			db, err := engine.Open("db", &opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			states := advWriteHistory(t, db, seed, 400)
+			img := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 60, RNG: rand.New(rand.NewPCG(seed, 4))})
+			_ = db.Close()
+			before := fsState(t, img, "db")
+			ro := opts
+			ro.ReadOnly = true
+			roState := advStateOf(t, "read-only", img, ro)
+			after := fsState(t, img, "db")
+			delete(before, "db/LOCK")
+			delete(after, "db/LOCK")
+			if !mapsEqual(before, after) {
+				t.Fatalf("read-only recovery changed files:\nbefore %v\nafter  %v", keysOf(before), keysOf(after))
+			}
+			rwState := advStateOf(t, "read-write", img, opts)
+			if roState != rwState {
+				t.Fatalf("read-only open sees prefix %d, read-write open prefix %d", advPrefixIndex(states, roState), advPrefixIndex(states, rwState))
+			}
+			if advPrefixIndex(states, rwState) < 0 {
+				t.Fatalf("recovered state is no prefix of the writes")
+			}
+		})
+	}
+}
