@@ -13,6 +13,13 @@ const (
 	DefaultBlockCacheBytes = 32 << 20
 	// DefaultMemTableBytes is the default size of one Pebble memtable.
 	DefaultMemTableBytes = 16 << 20
+	// MinMemTableBytes is the smallest MemTableBytes Open accepts. Pebble
+	// panics at Open on a memtable too small for its own empty skiplist
+	// (a few hundred bytes); 8 KiB leaves room for a few entries.
+	MinMemTableBytes = 8 << 10
+	// MaxMemTableBytes is the largest MemTableBytes Open accepts (Pebble's
+	// limit: under 4 GiB).
+	MaxMemTableBytes = 4<<30 - 1
 	// DefaultBloomBitsPerKey is the default number of bloom filter bits per
 	// key, used on every level.
 	DefaultBloomBitsPerKey = 10
@@ -118,8 +125,8 @@ func (o *Options) Validate() error {
 	if o.BlockCacheBytes < 0 {
 		errs = append(errs, fmt.Errorf("disktier: BlockCacheBytes %d < 0", o.BlockCacheBytes))
 	}
-	if o.MemTableBytes < 0 || o.MemTableBytes >= 4<<30 {
-		errs = append(errs, fmt.Errorf("disktier: MemTableBytes %d out of range [0, 4 GiB)", o.MemTableBytes))
+	if o.MemTableBytes < MinMemTableBytes || o.MemTableBytes > MaxMemTableBytes {
+		errs = append(errs, fmt.Errorf("disktier: MemTableBytes %d out of range [%d, %d]", o.MemTableBytes, MinMemTableBytes, MaxMemTableBytes))
 	}
 	if o.BloomBitsPerKey < 0 {
 		errs = append(errs, fmt.Errorf("disktier: BloomBitsPerKey %d < 0", o.BloomBitsPerKey))

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/tierkv/tierkv/disktier"
 )
 
 // SyncMode says when a write's WAL record is fsynced.
@@ -53,6 +55,13 @@ const (
 	DefaultMaxValueBytes      = 64 << 20
 	DefaultCheckpointWALBytes = 256 << 20
 	DefaultWALSegmentBytes    = 64 << 20
+
+	// MaxMemTierBytes is the largest MemTierBytes Open accepts (16 TiB).
+	// The memory tier sizes its frequency sketch from the budget when it
+	// is created (about 1/16 of it), so an absurd budget must be refused
+	// here rather than attempted: the allocation would panic or kill the
+	// process.
+	MaxMemTierBytes = 1 << 44
 )
 
 // Logger receives the DB's rare informational messages (recovery reports).
@@ -87,7 +96,8 @@ type Options struct {
 	// memory (the mutable one and a flushed one for reuse) and charges
 	// them to its block cache, which is therefore sized BlockCacheBytes +
 	// 2*MemTableBytes: the DB's memory is about MemTierBytes +
-	// BlockCacheBytes + 2*MemTableBytes.
+	// BlockCacheBytes + 2*MemTableBytes. Open refuses a size outside
+	// [disktier.MinMemTableBytes, disktier.MaxMemTableBytes].
 	MemTableBytes int64
 	// Logger receives recovery reports; default discards.
 	Logger Logger
@@ -150,8 +160,8 @@ func (o *Options) validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidOptions}, args...)...))
 	}
-	if o.MemTierBytes < 0 {
-		bad("MemTierBytes %d < 0", o.MemTierBytes)
+	if o.MemTierBytes < 0 || o.MemTierBytes > MaxMemTierBytes {
+		bad("MemTierBytes %d not in [0, %d]", o.MemTierBytes, int64(MaxMemTierBytes))
 	}
 	if o.BlockCacheBytes < 0 {
 		bad("BlockCacheBytes %d < 0", o.BlockCacheBytes)
@@ -179,8 +189,9 @@ func (o *Options) validate() error {
 	if o.WALSegmentBytes < 0 {
 		bad("WALSegmentBytes %d < 0", o.WALSegmentBytes)
 	}
-	if o.MemTableBytes < 0 {
-		bad("MemTableBytes %d < 0", o.MemTableBytes)
+	// Zero means the disk tier's default.
+	if o.MemTableBytes != 0 && (o.MemTableBytes < disktier.MinMemTableBytes || o.MemTableBytes > disktier.MaxMemTableBytes) {
+		bad("MemTableBytes %d not in [%d, %d]", o.MemTableBytes, disktier.MinMemTableBytes, disktier.MaxMemTableBytes)
 	}
 	return errors.Join(errs...)
 }
