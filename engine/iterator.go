@@ -34,6 +34,7 @@ type Iterator struct {
 	forward bool
 	fromMem bool   // the current entry comes from the memory tier
 	key     []byte // copy of the current key
+	val     []byte // copy of the current value, made by Value
 }
 
 // NewIter returns an iterator over the DB as of the call: every write
@@ -252,6 +253,9 @@ func (it *Iterator) Key() []byte {
 }
 
 // Value returns the current value, valid until the next positioning call.
+// The slice is the iterator's own copy: the memory tier's entries and
+// Pebble's blocks and memtable are shared with every reader, so a caller
+// writing into the returned slice must not change what the DB stores.
 func (it *Iterator) Value() []byte {
 	it.mu.Lock()
 	defer it.mu.Unlock()
@@ -264,10 +268,11 @@ func (it *Iterator) Value() []byte {
 	} else {
 		v = it.disk.Value()
 	}
-	if v == nil {
-		v = []byte{}
+	if it.val == nil {
+		it.val = make([]byte, 0, max(len(v), 64))
 	}
-	return v
+	it.val = append(it.val[:0], v...)
+	return it.val
 }
 
 // Error returns the error that stopped the iterator, or ErrClosed after Close.
