@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/tierkv/tierkv/engine"
@@ -214,6 +215,50 @@ func TestAdvReadOnlyRecoveryMatchesReadWrite(t *testing.T) {
 			}
 			if advPrefixIndex(states, rwState) < 0 {
 				t.Fatalf("recovered state is no prefix of the writes")
+			}
+		})
+	}
+}
+
+// TestAdvSyncIntervalMakesWritesDurable: under SyncInterval, a write
+// acknowledged and then left alone (no further writes, no checkpoint)
+// becomes durable by itself: a crash clone taken after the interval's
+// fsyncs holds it.
+func TestAdvSyncIntervalMakesWritesDurable(t *testing.T) {
+	for _, async := range []bool{false, true} {
+		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
+			fs := vfs.NewCrashableMem()
+			opts := engine.Options{FS: fs, Sync: engine.SyncInterval, SyncInterval: time.Millisecond, AsyncWAL: async}
+			db, err := engine.Open("db", &opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.Put([]byte("lonely"), []byte("write")); err != nil {
+				t.Fatal(err)
+			}
+			last := db.Stats().WALSyncs
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				o := opts
+				o.FS = fs.CrashClone(vfs.CrashCloneCfg{})
+				crashed, err := engine.Open("db", &o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := crashed.Get([]byte("lonely"))
+				crashed.Close()
+				if err == nil && string(v) == "write" {
+					return
+				}
+				// Not durable yet: wait for the next fsync of the WAL.
+				for db.Stats().WALSyncs == last {
+					if time.Now().After(deadline) {
+						t.Fatalf("an acknowledged write is still not durable %v later (%d WAL syncs)", 10*time.Second, last)
+					}
+					runtime.Gosched()
+				}
+				last = db.Stats().WALSyncs
 			}
 		})
 	}
