@@ -434,3 +434,47 @@ func TestAdvIterValueNotAliased(t *testing.T) {
 		})
 	}
 }
+
+// TestAdvIteratorCloseRacesDBClose: iterators closed by their owners while
+// DB.Close runs: every Iterator.Close returns nil (closing an iterator
+// twice is safe and returns nil, whoever closed it first), nothing panics.
+func TestAdvIteratorCloseRacesDBClose(t *testing.T) {
+	for round := range 10 {
+		db, _ := advIterFixture(t)
+		its := make([]*engine.Iterator, 8)
+		for i := range its {
+			it, err := db.NewIter(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it.First()
+			its[i] = it
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, len(its))
+		for i, it := range its {
+			wg.Go(func() {
+				<-start
+				if i%2 == 0 {
+					for it.Next() {
+					}
+				}
+				errs[i] = it.Close()
+			})
+		}
+		wg.Go(func() {
+			<-start
+			if err := db.Close(); err != nil {
+				t.Errorf("round %d: DB.Close: %v", round, err)
+			}
+		})
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: iterator %d: Close racing DB.Close: %v", round, i, err)
+			}
+		}
+	}
+}
