@@ -93,7 +93,7 @@ func TestAdvConcurrentCrash(t *testing.T) {
 }
 
 func runAdvConcurrentCrash(t *testing.T, seed uint64, opts engine.Options) {
-	const opsPerWriter = 250
+	const opsPerWriter = 180
 	fs := vfs.NewCrashableMem()
 	opts.FS = fs
 	db, err := engine.Open("db", &opts)
@@ -111,7 +111,7 @@ func runAdvConcurrentCrash(t *testing.T, seed uint64, opts engine.Options) {
 	// cloner a ticket (and waits for it to be taken, so clones happen while
 	// writers are still running); the cloner then clones at a moment of
 	// its own.
-	const cloneEvery = 40
+	const cloneEvery = 30
 	var total atomic.Int64
 	tickets := make(chan struct{})
 	for w := range advWriters {

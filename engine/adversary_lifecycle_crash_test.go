@@ -132,7 +132,7 @@ func TestAdvCrashDuringLifecycle(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				states := advWriteHistory(t, db, seed, 400)
+				states := advWriteHistory(t, db, seed, 300)
 				full := len(states) - 1
 				lo := full // SyncAlways: everything was acknowledged
 				var op func() error
@@ -196,7 +196,7 @@ func TestAdvReadOnlyRecoveryMatchesReadWrite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			states := advWriteHistory(t, db, seed, 400)
+			states := advWriteHistory(t, db, seed, 300)
 			img := fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: 60, RNG: rand.New(rand.NewPCG(seed, 4))})
 			_ = db.Close()
 			before := fsState(t, img, "db")
