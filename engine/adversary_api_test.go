@@ -65,24 +65,32 @@ var advSmall = engine.Options{MemTierBytes: 2 << 10}
 // TestAdvGetReturnsCallerOwnedSlice: the caller owns Get's result; writing
 // into it must not change what the next Get returns, in either tier.
 func TestAdvGetReturnsCallerOwnedSlice(t *testing.T) {
-	for _, tier := range advTiers {
-		t.Run("tier="+tier, func(t *testing.T) {
-			db, fs := advOpen(t, advSmall)
-			if err := db.Put([]byte("k"), []byte("original")); err != nil {
-				t.Fatal(err)
-			}
-			db = advMove(t, db, fs, advSmall, tier)
-			for round := range 3 {
-				v, err := db.Get([]byte("k"))
-				if err != nil || string(v) != "original" {
-					t.Fatalf("round %d: got (%q, %v), want original", round, v, err)
+	for _, policy := range []engine.Policy{engine.PolicyWTinyLFU, engine.PolicyLRU} {
+		for _, tier := range advTiers {
+			t.Run("policy="+string(policy)+"/tier="+tier, func(t *testing.T) {
+				opts := advSmall
+				opts.Policy = policy
+				db, fs := advOpen(t, opts)
+				for _, v := range []string{"original", string(bytes.Repeat([]byte("long "), 20000))} {
+					if err := db.Put([]byte("k"+v[:1]), []byte(v)); err != nil {
+						t.Fatal(err)
+					}
 				}
-				for i := range v {
-					v[i] = 'X'
+				db = advMove(t, db, fs, opts, tier)
+				for round := range 6 { // disk hits, a promotion, memory hits
+					for _, want := range []string{"original", string(bytes.Repeat([]byte("long "), 20000))} {
+						v, err := db.Get([]byte("k" + want[:1]))
+						if err != nil || string(v) != want {
+							t.Fatalf("round %d: got (%d bytes, %v), want %d bytes", round, len(v), err, len(want))
+						}
+						for i := range v {
+							v[i] = 'X'
+						}
+						_ = append(v[:0], "scribbled over the capacity too"...)
+					}
 				}
-				_ = append(v[:0], "scribbled over the capacity too"...)
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -467,4 +475,62 @@ func TestAdvOptionsNotModified(t *testing.T) {
 	if zero != wantZero {
 		t.Fatalf("Open filled the caller's zero Options: %+v", zero)
 	}
+}
+
+// TestAdvSizeBoundaries round-trips keys and values at encoding boundaries
+// (varint and power-of-two lengths), compressible and not, through the
+// memory tier, an iterator, the disk tier (with promotion back), and a
+// reopen; values are mutated by the caller after every Get.
+func TestAdvSizeBoundaries(t *testing.T) {
+	keySizes := []int{1, 2, 127, 128, 255, 256, 1000}
+	valSizes := []int{0, 1, 63, 64, 65, 127, 128, 255, 256, 4095, 4096, 16383, 16384, 65535, 65536, 70000}
+	opts := engine.Options{MemTierBytes: 256 << 10, Policy: engine.PolicyLRU, MaxKeyBytes: 1000}
+	db, fs := advOpen(t, opts)
+	m := newModel()
+	for ki, ks := range keySizes {
+		for vi, vs := range valSizes {
+			k := bytes.Repeat([]byte{byte('a' + ki)}, ks)
+			k[len(k)-1] = byte(vi) // distinct keys of the same size
+			v := make([]byte, vs)
+			for i := range v {
+				if (ki+vi)%2 == 0 {
+					v[i] = byte("compressible"[i%12]) // the tier tries to compress these
+				} else {
+					v[i] = byte(i*7919 + i>>3*31 + vi)
+				}
+			}
+			if err := db.Put(k, v); err != nil {
+				t.Fatalf("key %d bytes, value %d bytes: %v", ks, vs, err)
+			}
+			m.put(k, v)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		got, err := dump(db)
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		if err := m.diff(got); err != nil {
+			t.Fatalf("%s: scan: %v", when, err)
+		}
+		for range 2 { // the second round reads promoted copies
+			for k, want := range m.kv {
+				v, err := db.Get([]byte(k))
+				if err != nil || !bytes.Equal(v, want) {
+					t.Fatalf("%s: key of %d bytes: got %d bytes (%v), want %d", when, len(k), len(v), err, len(want))
+				}
+				for i := range v {
+					v[i] ^= 0xff
+				}
+			}
+		}
+	}
+	check("memory tier")
+	db = advMove(t, db, fs, opts, "reopen")
+	check("after reopen (disk tier, then promoted)")
+	if s := db.Stats(); s.Promotions == 0 || s.DiskTierHits == 0 {
+		t.Fatalf("nothing came from the disk tier: %s", advCounters(s))
+	}
+	check("promoted")
 }
