@@ -214,7 +214,35 @@ func TestAdvStatsExactUnderConcurrency(t *testing.T) {
 				t.Errorf("a counter went backwards:\nbefore %+v\nafter  %+v", advCounters(prev), advCounters(s))
 				return
 			}
+			if s.DirtyEntries > s.MemTierEntries || s.DirtyEntries < 0 || s.MemTierBytes < 0 ||
+				s.Promotions > s.DiskTierHits || s.DurableSeq > s.LastSeq || s.WALBytes < 0 {
+				t.Errorf("inconsistent snapshot: dirty %d of %d entries, %d bytes, %d promotions of %d disk hits, durable seq %d > last %d?",
+					s.DirtyEntries, s.MemTierEntries, s.MemTierBytes, s.Promotions, s.DiskTierHits, s.DurableSeq, s.LastSeq)
+				return
+			}
 			prev = s
+		}
+	})
+	wg.Go(func() { // writes and checkpoints on keys no reader reads
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var err error
+			switch {
+			case i%50 == 0:
+				err = db.Checkpoint()
+			case i%3 == 0:
+				err = db.Delete(fmt.Appendf(nil, "w%04d", i%500))
+			default:
+				err = db.Put(fmt.Appendf(nil, "w%04d", i%500), make([]byte, 80))
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
 		}
 	})
 	var rwg sync.WaitGroup
