@@ -1,11 +1,14 @@
 package engine_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/tierkv/tierkv/engine"
 )
 
@@ -165,4 +168,63 @@ func TestAdvNoLeakAcrossCycles(t *testing.T) {
 	if heap1 := advHeap(); heap1 > heap0+1<<20 {
 		t.Fatalf("5000 iterators opened and closed grew the live heap from %d KiB to %d KiB", heap0>>10, heap1>>10)
 	}
+}
+
+// TestAdvNoGoroutineLeakAnyMode: every mode's background goroutines (the
+// async WAL writer, the interval syncer, a background checkpoint still
+// running at Close, Pebble's) are gone once Close returns, read-only opens
+// and failed opens included.
+func TestAdvNoGoroutineLeakAnyMode(t *testing.T) {
+	before := runtime.NumGoroutine()
+	modes := []engine.Options{
+		{Sync: engine.SyncInterval, AsyncWAL: true, SyncInterval: time.Millisecond},
+		{Sync: engine.SyncNever, AsyncWAL: true},
+		{Sync: engine.SyncInterval},
+		{Sync: engine.SyncAlways, CheckpointWALBytes: 1}, // a background checkpoint after every write
+	}
+	for i, o := range modes {
+		fs := vfs.NewMem()
+		o.FS, o.MemTierBytes = fs, 2<<10
+		db, err := engine.Open("db", &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range 300 {
+			if err := db.Put(fmt.Appendf(nil, "k%03d", j), make([]byte, 50)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		it, err := db.NewIter(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it.First()
+		if _, err := engine.Open("db", &o); !errors.Is(err, engine.ErrLocked) {
+			t.Fatalf("mode %d: second open: %v", i, err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		ro := o
+		ro.ReadOnly = true
+		rdb, err := engine.Open("db", &ro)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rdb.Get([]byte("k001")); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var after int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+		if after = runtime.NumGoroutine(); after <= before {
+			return
+		}
+	}
+	buf := make([]byte, 1<<16)
+	n := runtime.Stack(buf, true)
+	t.Fatalf("goroutines: %d before, %d after every DB closed:\n%s", before, after, firstLines(string(buf[:n]), 80))
 }
