@@ -54,6 +54,7 @@ type DB struct {
 	largeEntry int64 // a write at least this large is written back at once
 
 	published    publishTracker
+	gate         batchGate // a batch of several operations becomes visible to Get at once
 	fatal        atomic.Pointer[error]
 	checkpointer sync.WaitGroup
 	bgRunning    atomic.Bool
@@ -87,6 +88,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		dir = abs
 	}
 	db := &DB{dir: dir, opts: o, iters: map[*Iterator]struct{}{}}
+	db.gate.init()
 	db.evictPacer.init(o.MemTierBytes)
 	db.largeEntry = max(o.MemTierBytes/16, 1)
 	if err := db.lockDir(); err != nil {

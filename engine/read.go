@@ -21,8 +21,9 @@ func (db *DB) Get(key []byte) ([]byte, error) {
 	if timed {
 		start = time.Now()
 	}
-	v, _, tombstone, ok := db.mem.Get(key, nil)
+	v, seq, tombstone, ok := db.mem.Get(key, nil)
 	if ok {
+		db.gate.wait(seq) // a version of a batch still publishing: let it finish
 		if tombstone {
 			db.stats.memTombstoneHits.Add(1)
 			db.stats.notFound.Add(1)
@@ -79,6 +80,11 @@ func (db *DB) getFromDisk(key []byte) ([]byte, error) {
 		// Not counted in Gets: Gets == MemTierHits + DiskTierHits + NotFound.
 		db.stats.getErrors.Add(1)
 		return nil, wrapCorruption(fmt.Errorf("tierkv: get: %w", err))
+	}
+	if !ok {
+		db.gate.waitAll()
+	} else {
+		db.gate.wait(seq)
 	}
 	if !ok || tombstone {
 		db.stats.notFound.Add(1)

@@ -27,8 +27,10 @@ func (db *DB) Delete(key []byte) error {
 }
 
 // Apply commits every operation of b atomically: all of them or none, also
-// across a crash. An empty batch is a no-op. Errors as for Put, plus
-// ErrBatchTooLarge; on any error nothing of the batch is written.
+// across a crash, and for concurrent readers (a Get that sees one of the
+// batch's writes is followed by Gets that see all of them). An empty batch
+// is a no-op. Errors as for Put, plus ErrBatchTooLarge; on any error nothing
+// of the batch is written.
 func (db *DB) Apply(b *Batch) error {
 	if b == nil || len(b.ops) == 0 {
 		if db.closed.Load() {
@@ -86,6 +88,10 @@ func (db *DB) apply(ops []wal.Op) error {
 		return db.fail(fmt.Errorf("WAL append: %w", err))
 	}
 	large, bytes := false, 0
+	multi := len(ops) > 1
+	if multi {
+		db.gate.begin(seq)
+	}
 	db.commitMu.RLock()
 	for i := range ops {
 		op := &ops[i]
@@ -95,6 +101,9 @@ func (db *DB) apply(ops []wal.Op) error {
 		bytes += n
 	}
 	db.commitMu.RUnlock()
+	if multi {
+		db.gate.end(seq)
+	}
 	db.published.publish(seq, len(ops), bytes)
 	if timed {
 		db.stats.putLatency.record(time.Since(start))
