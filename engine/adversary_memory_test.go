@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -19,6 +20,13 @@ func advHeap() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// advOpenFiles returns how many file descriptors the process holds (0 where
+// /proc is missing).
+func advOpenFiles() int {
+	names, _ := os.ReadDir("/proc/self/fd")
+	return len(names)
 }
 
 // TestAdvHeapBoundedByBudget writes a dataset many times larger than the
@@ -125,11 +133,14 @@ func TestAdvNoLeakAcrossCycles(t *testing.T) {
 	for i := range 5 {
 		cycle(i)
 	}
-	heap0, gor0 := advHeap(), runtime.NumGoroutine()
+	heap0, gor0, fds0 := advHeap(), runtime.NumGoroutine(), advOpenFiles()
 	for i := 5; i < 45; i++ {
 		cycle(i)
 	}
 	heap1 := advHeap()
+	if fds1 := advOpenFiles(); fds1 > fds0 {
+		t.Fatalf("40 open/close cycles left %d more file descriptors open", fds1-fds0)
+	}
 	if heap1 > heap0+2<<20 {
 		t.Fatalf("40 open/close cycles grew the live heap from %d KiB to %d KiB", heap0>>10, heap1>>10)
 	}
