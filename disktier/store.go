@@ -34,6 +34,7 @@ type Store struct {
 	sticky          *stickyError
 	lastCorruptPath atomic.Pointer[string]
 	unflushed       atomic.Bool
+	guard           *openGuard // gives up on a pebble.Open that hit a fatal error
 	flushedMu       sync.Mutex
 	flushed         flushedRecord // last record written to (or read from) flushedFile
 	lifetimeBase    WriteCounters // lifetime counters as of Open
@@ -59,13 +60,13 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{opts: o, dir: dir, sticky: newStickyError(), iters: map[*Iter]struct{}{}}
+	s := &Store{opts: o, dir: dir, sticky: newStickyError(), guard: newOpenGuard(), iters: map[*Iter]struct{}{}}
 	s.keyBufs.New = func() any { b := make([]byte, 0, 64); return &b }
 	// Pebble reserves each memtable's size in its block cache: the mutable
 	// one and a recycled one get room of their own (Options.BlockCacheBytes).
 	cache := pebble.NewCache(o.BlockCacheBytes + 2*o.MemTableBytes)
 	defer cache.Unref() // Pebble holds its own reference while open.
-	db, err := pebble.Open(dir, s.pebbleOptions(cache))
+	db, err := s.openPebble(dir, s.pebbleOptions(cache))
 	if err != nil {
 		return nil, s.openErr(dir, err)
 	}
@@ -104,7 +105,7 @@ func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
 		fs = fence.wrapFS(fs)
 	}
 	po := &pebble.Options{
-		FS:                          fs,
+		FS:                          s.guard.wrapFS(fs, s.sticky.set),
 		Cache:                       cache,
 		DisableWAL:                  true,
 		ReadOnly:                    o.ReadOnly,
@@ -113,8 +114,11 @@ func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
 		MemTableStopWritesThreshold: pebbleNeverStall,
 		L0CompactionThreshold:       o.L0CompactionThreshold,
 		L0StopWritesThreshold:       pebbleNeverStall,
-		Logger:                      pebbleLogger{l: o.Logger, fatal: s.sticky.set},
-		EventListener:               s.listener(),
+		Logger: pebbleLogger{l: o.Logger, fatal: func(err error) {
+			s.sticky.set(err)
+			s.guard.onFatal() // during Open: does not return
+		}},
+		EventListener: s.listener(),
 	}
 	if fence != nil {
 		po.EventListener.FlushBegin = fence.flushBegin
@@ -128,6 +132,33 @@ func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
 	}
 	po.EnsureDefaults()
 	return po
+}
+
+// openPebble runs pebble.Open, unless Pebble hits a fatal error meanwhile:
+// then the instance is abandoned (see openGuard) and the error returned.
+func (s *Store) openPebble(dir string, po *pebble.Options) (*pebble.DB, error) {
+	type result struct {
+		db  *pebble.DB
+		err error
+	}
+	done := make(chan result, 1)
+	s.guard.opening.Store(true)
+	go func() {
+		db, err := pebble.Open(dir, po)
+		s.guard.opening.Store(false)
+		done <- result{db, err}
+	}()
+	select {
+	case r := <-done:
+		select {
+		case <-s.guard.fatal: // a background goroutine of it is stopped: Close would wait for it
+		default:
+			return r.db, r.err
+		}
+	case <-s.guard.fatal:
+	}
+	s.guard.abandon()
+	return nil, s.sticky.get()
 }
 
 func (s *Store) loadWatermark() error {
