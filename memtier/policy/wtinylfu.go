@@ -171,7 +171,11 @@ func (p *wtinylfu) Promote(id ID, hash uint64, cost int64, victims []ID) (bool, 
 	// disk looks cold and promotions evict each other in the window).
 	p.sketch.increment(hash)
 	if p.cost+cost > p.capacity {
-		if v := p.mainVictim(); v != nilID && p.sketch.estimate(hash) < p.sketch.estimate(p.hashes[v]) {
+		// A tie is refused, as Caffeine's admission refuses it: on a
+		// flat (uniform) workload most candidates tie their victim, and
+		// admitting them costs an insert and an eviction each for no
+		// gain in hits.
+		if v := p.mainVictim(); v != nilID && p.sketch.estimate(hash) <= p.sketch.estimate(p.hashes[v]) {
 			return false, victims
 		}
 	}
