@@ -9,8 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/tierkv/tierkv/engine"
 )
 
@@ -99,6 +101,61 @@ func TestAdvLockAcrossProcesses(t *testing.T) {
 			if v, err := db.Get([]byte("k")); err != nil || string(v) != "v" {
 				t.Fatalf("after the holder closed: (%q, %v)", v, err)
 			}
+		})
+	}
+}
+
+// TestAdvConcurrentOpens: many goroutines open the same directory at once
+// (read-write and read-only): exactly one wins, the others get ErrLocked,
+// and once it closes the next Open sees everything it wrote.
+func TestAdvConcurrentOpens(t *testing.T) {
+	for _, real := range []bool{false, true} {
+		t.Run(fmt.Sprintf("real-fs=%v", real), func(t *testing.T) {
+			opts := &engine.Options{FS: vfs.NewMem()}
+			dir := "db"
+			if real {
+				opts.FS, dir = nil, filepath.Join(t.TempDir(), "db")
+			}
+			// Create it first: a read-only open of a missing DB is ErrNotExist.
+			db, err := engine.Open(dir, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var winners []*engine.DB
+			for i := range 8 {
+				wg.Go(func() {
+					o := *opts
+					o.ReadOnly = i%2 == 1
+					db, err := engine.Open(dir, &o)
+					if err != nil {
+						if !errors.Is(err, engine.ErrLocked) {
+							t.Errorf("open %d: %v, want ErrLocked", i, err)
+						}
+						return
+					}
+					mu.Lock()
+					winners = append(winners, db)
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			if len(winners) != 1 {
+				for _, db := range winners {
+					db.Close()
+				}
+				t.Fatalf("%d concurrent Opens succeeded, want exactly 1", len(winners))
+			}
+			_ = winners[0].Put([]byte("k"), []byte("v")) // ErrReadOnly if a read-only open won
+			if err := winners[0].Close(); err != nil {
+				t.Fatal(err)
+			}
+			if db, err = engine.Open(dir, opts); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
 		})
 	}
 }
