@@ -478,3 +478,39 @@ func TestAdvIteratorCloseRacesDBClose(t *testing.T) {
 		}
 	}
 }
+
+// TestAdvIterKeepsNoReferenceToArguments: the caller may reuse the bound
+// and seek-key buffers it passed as soon as the call returns.
+func TestAdvIterKeepsNoReferenceToArguments(t *testing.T) {
+	db, m := advIterFixture(t)
+	lower, upper := []byte("a"), []byte("b")
+	it, err := db.NewIter(&engine.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	copy(lower, "\x00")
+	copy(upper, "\xff")
+	seek := []byte("a\x01")
+	if !it.SeekGE(seek) {
+		t.Fatal("SeekGE found nothing")
+	}
+	copy(seek, "zz")
+	mit := m.iter([]byte("a"), []byte("b"))
+	mit.SeekGE([]byte("a\x01"))
+	for {
+		if !bytes.Equal(it.Key(), mit.Key()) {
+			t.Fatalf("at %q, want %q", it.Key(), mit.Key())
+		}
+		got, want := it.Next(), mit.Next()
+		if got != want {
+			t.Fatalf("Next: %v, want %v (the bounds changed with the caller's buffers?)", got, want)
+		}
+		if !got {
+			break
+		}
+	}
+	if !it.Last() || !bytes.Equal(it.Key(), m.keys([]byte("a"), []byte("b"))[len(m.keys([]byte("a"), []byte("b")))-1]) {
+		t.Fatalf("Last at %q: the upper bound moved with the caller's buffer", it.Key())
+	}
+}
