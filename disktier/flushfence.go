@@ -17,7 +17,9 @@ var errFenced = errors.New("disktier: writes fenced after a failed BeforeFlush")
 // flushFence runs Options.BeforeFlush at every flush and, if it fails,
 // fences the filesystem under Pebble: from then on every write operation
 // fails, so the flush that asked (and any later one) cannot make data
-// durable that the engine's WAL could lose.
+// durable that the engine's WAL could lose. A fatal error Pebble reports
+// (Logger.Fatalf) raises the fence too: Pebble does not unwind after one,
+// and a flush it retried could record a table a second time.
 type flushFence struct {
 	before func() error
 	fenced atomic.Bool

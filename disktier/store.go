@@ -116,6 +116,13 @@ func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
 		L0StopWritesThreshold:       pebbleNeverStall,
 		Logger: pebbleLogger{l: o.Logger, fatal: func(err error) {
 			s.sticky.set(err)
+			if fence != nil {
+				// Pebble does not unwind after a fatal error: a flush it
+				// retries would install the same table again next to the
+				// one the failed attempt may already have recorded. Fenced,
+				// no further table can be written.
+				fence.fenced.Store(true)
+			}
 			s.guard.onFatal() // during Open: does not return
 		}},
 		EventListener: s.listener(),
