@@ -92,11 +92,13 @@ func (db *DB) Stats() Stats {
 	db.lifeMu.RLock()
 	defer db.lifeMu.RUnlock()
 	if !db.closed.Load() {
+		// The watermark before the last sequence number: a checkpoint
+		// completing in between must not show DurableSeq > LastSeq.
+		st.DurableSeq = db.disk.Watermark()
 		st.WALBytes = db.log.Size()
 		st.LastSeq = db.log.LastSeq()
 		ws := db.log.Stats()
 		st.WALBytesWritten, st.WALSyncs = ws.BytesWritten, ws.Syncs
-		st.DurableSeq = db.disk.Watermark()
 		st.Disk = db.diskStats()
 	}
 	return st
