@@ -191,7 +191,7 @@ func (p *wtinylfu) applyDrift(q float64) {
 	}
 	p.drift -= float64(d)
 	p.pending += d
-	p.carryOut()
+	p.carryOutAll()
 }
 
 // guardGhosts undoes the ghosts' last sample of moves if the hit ratio fell

@@ -128,13 +128,25 @@ func (p *wtinylfu) adjustWindow() {
 	p.carryOut()
 }
 
-// carryOut moves the window/main boundary by what is pending.
-func (p *wtinylfu) carryOut() {
+// carryOut moves the window/main boundary by what is pending and returns
+// how many entries changed sides.
+func (p *wtinylfu) carryOut() int {
 	switch {
 	case p.pending > 0:
-		p.increaseWindow()
+		return p.increaseWindow()
 	case p.pending < 0:
-		p.decreaseWindow()
+		return p.decreaseWindow()
+	}
+	return 0
+}
+
+// carryOutAll carries out a whole move at once, however many transfers of
+// queueTransferLimit entries it takes (a move of sqrt(n) entries exceeds
+// one in a tier of more than a million entries). It stops early, keeping
+// the rest pending, when a transfer ends short of the limit: the lists
+// ran out or the next entry costs more than what is left.
+func (p *wtinylfu) carryOutAll() {
+	for p.carryOut() == queueTransferLimit && p.pending != 0 {
 	}
 }
 
@@ -150,17 +162,19 @@ func (p *wtinylfu) resample() {
 }
 
 // increaseWindow moves up to pending cost units of capacity (and the least
-// recent main entries filling them) from the main space to the window.
-func (p *wtinylfu) increaseWindow() {
+// recent main entries filling them) from the main space to the window, and
+// returns how many entries it moved.
+func (p *wtinylfu) increaseWindow() int {
 	if p.protectedMax == 0 {
 		p.pending = 0
-		return
+		return 0
 	}
 	quota := min(p.pending, p.protectedMax)
 	p.protectedMax -= quota
 	p.windowMax += quota
 	p.demote()
-	for range queueTransferLimit {
+	moved := 0
+	for ; moved < queueTransferLimit; moved++ {
 		c, from := p.probation.tail, regionProbation
 		if c == nilID || quota < p.costOf(c) {
 			c, from = p.prot.tail, regionProtected
@@ -185,19 +199,22 @@ func (p *wtinylfu) increaseWindow() {
 	p.protectedMax += quota
 	p.windowMax -= quota
 	p.pending = quota
+	return moved
 }
 
 // decreaseWindow moves up to -pending cost units of capacity (and the least
-// recent window entries filling them) from the window to probation.
-func (p *wtinylfu) decreaseWindow() {
+// recent window entries filling them) from the window to probation, and
+// returns how many entries it moved.
+func (p *wtinylfu) decreaseWindow() int {
 	if p.windowMax <= 1 {
 		p.pending = 0
-		return
+		return 0
 	}
 	quota := min(-p.pending, max(0, p.windowMax-1))
 	p.protectedMax += quota
 	p.windowMax -= quota
-	for range queueTransferLimit {
+	moved := 0
+	for ; moved < queueTransferLimit; moved++ {
 		c := p.window.tail
 		if c == nilID || quota < p.costOf(c) {
 			break
@@ -212,4 +229,5 @@ func (p *wtinylfu) decreaseWindow() {
 	p.protectedMax -= quota
 	p.windowMax += quota
 	p.pending = -quota
+	return moved
 }

@@ -304,3 +304,27 @@ func TestGhostGuard(t *testing.T) {
 		})
 	}
 }
+
+// TestWholeMoveCarriedOut: a window move larger than one transfer of
+// queueTransferLimit entries (as sqrt(n) is in a tier of more than a
+// million entries) is carried out whole, in both directions, not one
+// transfer per move.
+func TestWholeMoveCarriedOut(t *testing.T) {
+	const n = 4 * queueTransferLimit
+	p := mustNew(t, KindWTinyLFU, Options{Capacity: n, ExpectedEntries: n, WindowPercent: 1}).(*wtinylfu)
+	h := newHarness(p)
+	for k := range uint64(n) {
+		h.get(k)
+	}
+	for _, move := range []int64{5 * queueTransferLimit / 2, -2 * queueTransferLimit} {
+		window := p.windowMax
+		p.pending = move
+		p.carryOutAll()
+		if p.windowMax != window+move || p.pending != 0 {
+			t.Fatalf("move %+d from a window of %d: window %d, %d still pending", move, window, p.windowMax, p.pending)
+		}
+		if p.windowCost != p.windowMax {
+			t.Fatalf("move %+d: window holds %d entries for a size of %d", move, p.windowCost, p.windowMax)
+		}
+	}
+}
