@@ -164,7 +164,7 @@ func (it *Iterator) position(move func() bool) bool {
 
 // skipCurrentForward advances past the current key in every child on it.
 func (it *Iterator) skipCurrentForward() {
-	if it.mem.Valid() && bytes.Equal(it.mem.Entry().Key, it.key) {
+	if it.mem.Valid() && bytes.Equal(it.mem.Key(), it.key) {
 		it.mem.Next()
 	}
 	if it.disk.Valid() && bytes.Equal(it.disk.Key(), it.key) {
@@ -173,7 +173,7 @@ func (it *Iterator) skipCurrentForward() {
 }
 
 func (it *Iterator) skipCurrentBackward() {
-	if it.mem.Valid() && bytes.Equal(it.mem.Entry().Key, it.key) {
+	if it.mem.Valid() && bytes.Equal(it.mem.Key(), it.key) {
 		it.mem.Prev()
 	}
 	if it.disk.Valid() && bytes.Equal(it.disk.Key(), it.key) {
@@ -203,7 +203,7 @@ func (it *Iterator) settle(forward bool) bool {
 		case !diskOK:
 			c = -1
 		default:
-			c = bytes.Compare(it.mem.Entry().Key, it.disk.Key())
+			c = bytes.Compare(it.mem.Key(), it.disk.Key())
 			if !forward {
 				c = -c // backward, the larger key comes first
 			}
@@ -225,10 +225,9 @@ func (it *Iterator) settle(forward bool) bool {
 // caller can skip it in both children.
 func (it *Iterator) adopt(c int) bool {
 	if c <= 0 {
-		e := it.mem.Entry()
-		it.key = append(it.key[:0], e.Key...)
+		it.key = append(it.key[:0], it.mem.Key()...)
 		it.fromMem = true
-		return !e.Tombstone
+		return !it.mem.Tombstone()
 	}
 	it.key = append(it.key[:0], it.disk.Key()...)
 	it.fromMem = false

@@ -53,12 +53,18 @@ func TestCursorMatchesModel(t *testing.T) {
 					t.Fatalf("step %d %s: cursor %v, model %v", step, op, got, m.valid())
 				}
 				if !got {
+					if c.Key() != nil || c.Tombstone() {
+						t.Fatalf("step %d %s: invalid cursor has key %q, tombstone %v", step, op, c.Key(), c.Tombstone())
+					}
 					continue
 				}
 				e := c.Entry()
 				want := m.keys[m.pos]
 				if string(e.Key) != want {
 					t.Fatalf("step %d %s: at %q, model at %q", step, op, e.Key, want)
+				}
+				if string(c.Key()) != want || c.Tombstone() != e.Tombstone {
+					t.Fatalf("step %d %s: Key %q Tombstone %v, Entry says %q %v", step, op, c.Key(), c.Tombstone(), e.Key, e.Tombstone)
 				}
 				if !e.Tombstone && string(e.Value) != "v"+want {
 					t.Fatalf("step %d: value %q", step, e.Value)
