@@ -180,7 +180,7 @@ func (db *DB) openTiers() error {
 	}
 	db.log = log
 	mem, err := memtier.New(&memtier.Options{
-		BudgetBytes: o.MemTierBytes,
+		BudgetBytes: policyBudget(o.MemTierBytes),
 		Policy:      policy.Kind(o.Policy),
 	})
 	if err != nil {

@@ -18,6 +18,20 @@ const (
 	repaceEvery        = 256  // writes between two looks at the tier's entry size
 )
 
+// writeBackRoomDivisor sets the share of MemTierBytes kept free for
+// victims waiting to be written back: the policy is given the rest, and
+// the pacer writes back once about budget/overshootDivisor bytes queue
+// (half the room: victims larger than the average, and writers adding
+// victims while another writes back, take the other half). So the memory
+// tier's charged bytes, queued victims included, stay within MemTierBytes.
+const writeBackRoomDivisor = 32
+
+// policyBudget returns the budget the memory tier's policy is given out
+// of memTierBytes.
+func policyBudget(memTierBytes int64) int64 {
+	return max(memTierBytes-memTierBytes/writeBackRoomDivisor, 1)
+}
+
 // evictPacer says how many dirty victims may queue before a writer pays
 // for a write-back round. The count follows the tier's average charge per
 // entry, so the overshoot stays near budget/overshootDivisor whatever the
