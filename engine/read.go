@@ -25,9 +25,7 @@ func (db *DB) Get(key []byte) ([]byte, error) {
 	if ok {
 		db.gate.wait(seq) // a version of a batch still publishing: let it finish
 		if tombstone {
-			db.stats.memTombstoneHits.Add(1)
-			db.stats.notFound.Add(1)
-			return nil, ErrNotFound
+			return nil, ErrNotFound // the tier counted it (Stats adds it to NotFound)
 		}
 		// A hit bumps no counter here: the tier counts every hit on its
 		// caller's own processor (Stats derives MemTierHits from it).

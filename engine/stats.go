@@ -52,7 +52,6 @@ type DiskStats struct {
 
 // dbStats holds the DB's counters; every field is updated atomically.
 type dbStats struct {
-	memTombstoneHits                             atomic.Uint64 // Gets the tier answered with a tombstone
 	diskHits, notFound, getErrors                atomic.Uint64
 	promotions, writeBacks                       atomic.Uint64
 	checkpoints, replayedRecords, walTailDropped atomic.Uint64
@@ -76,14 +75,14 @@ func (db *DB) Stats() Stats {
 		GetLatency:          s.getLatency.summary(),
 		PutLatency:          s.putLatency.summary(),
 	}
-	// The tier counts every Get it answers (tombstones too), per
-	// processor; tombstones are loaded first, so every one of them is
-	// already among the tier's hits. Gets is derived, not counted: the
-	// identity holds in every snapshot, even one taken mid-Get.
+	// The tier counts every Get it answers, per processor, live versions
+	// and tombstones apart (a tombstone answers ErrNotFound). Gets is
+	// derived, not counted: the identity holds in every snapshot, even one
+	// taken mid-Get, and every counter only grows.
 	st.Writes, st.UserBytesWritten = db.published.counts()
-	tombs := s.memTombstoneHits.Load()
 	ms := db.mem.Stats()
-	st.MemTierHits = ms.Hits - tombs
+	st.MemTierHits = ms.Hits
+	st.NotFound += ms.TombstoneHits
 	st.Gets = st.MemTierHits + st.DiskTierHits + st.NotFound
 	st.Evictions = ms.Evictions
 	st.MemTierBytes = ms.Bytes

@@ -29,7 +29,8 @@ type stripe struct {
 	_       [64]byte // keep the previous stripe's last line apart
 	mu      sync.Mutex
 	n       int
-	hits    atomic.Uint64
+	hits    atomic.Uint64 // Gets that found a live version
+	tombs   atomic.Uint64 // Gets that found a tombstone
 	misses  atomic.Uint64
 	dropped atomic.Uint64 // sampled accesses not passed on: stripe busy, or full while the policy was busy
 	recs    [stripeRecords]access
@@ -51,9 +52,15 @@ func numStripes() int {
 // or full while the policy is busy, the access is dropped.
 func (t *Tier) record(a access) {
 	s := &t.stripes[procHint()&t.stripeMask]
-	if a.e != nil {
+	switch {
+	case a.e != nil && atomic.LoadUint32(&a.e.meta)&flagTombstone == 0:
 		s.hits.Add(1)
-	} else {
+	case a.e != nil:
+		// Counted apart, here, so that the engine need not subtract the
+		// tombstones it counts itself: two counters read at different
+		// instants could make a snapshot's hits go down.
+		s.tombs.Add(1)
+	default:
 		s.misses.Add(1)
 	}
 	if t.lossless {
@@ -140,12 +147,13 @@ func (t *Tier) applyOne(a access) {
 }
 
 // accessCounts sums the stripes' counters.
-func (t *Tier) accessCounts() (hits, misses, dropped uint64) {
+func (t *Tier) accessCounts() (hits, tombs, misses, dropped uint64) {
 	for i := range t.stripes {
 		s := &t.stripes[i]
 		hits += s.hits.Load()
+		tombs += s.tombs.Load()
 		misses += s.misses.Load()
 		dropped += s.dropped.Load()
 	}
-	return hits, misses, dropped
+	return hits, tombs, misses, dropped
 }

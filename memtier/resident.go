@@ -178,7 +178,8 @@ type Stats struct {
 	PendingWriteBack   int64  // dirty victims queued for Evict
 	PolicyBytes        int64  // bytes charged for the versions the policy tracks (<= BudgetBytes)
 	BudgetBytes        int64  // the configured budget
-	Hits               uint64 // Gets that found a version (tombstones included)
+	Hits               uint64 // Gets that found a live version
+	TombstoneHits      uint64 // Gets that found a tombstone (a resident delete)
 	Misses             uint64 // Gets that found none
 	Promotions         uint64 // Promotes admitted
 	PromotionsRejected uint64 // Promotes dropped
@@ -189,7 +190,7 @@ type Stats struct {
 // Stats returns the tier's counters. Safe for concurrent use.
 func (t *Tier) Stats() Stats {
 	var s Stats
-	s.Hits, s.Misses, s.AccessesDropped = t.accessCounts()
+	s.Hits, s.TombstoneHits, s.Misses, s.AccessesDropped = t.accessCounts()
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
 	s.Entries, s.Bytes, s.DirtyEntries = t.entries, t.bytes, t.dirty
