@@ -2,9 +2,11 @@ package engine_test
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -89,9 +91,30 @@ func advPrefixIndex(states []string, s string) int {
 	return -1
 }
 
+// lockGateFS holds gate's read side while a Lock call runs. Pebble's
+// MemFS.Lock read-locks the mutex CrashClone write-locks twice (in Lock,
+// then in the Create it calls): a CrashClone arriving in between waits
+// for the first, and the second then waits behind it (Go's RWMutex queues
+// new readers after a waiting writer), so the two deadlock. advCloneDuring
+// takes gate's write side around each clone.
+type lockGateFS struct {
+	vfs.FS
+	gate *cloneGate
+}
+
+// cloneGate orders crash clones against Lock calls (see lockGateFS).
+type cloneGate = sync.RWMutex
+
+func (f lockGateFS) Lock(name string) (io.Closer, error) {
+	f.gate.RLock()
+	defer f.gate.RUnlock()
+	return f.FS.Lock(name)
+}
+
 // advCloneDuring runs op in a goroutine and takes crash clones of fs until
-// it returns (at least one during it, and one after).
-func advCloneDuring(t *testing.T, fs *vfs.MemFS, seed uint64, op func() error) []*vfs.MemFS {
+// it returns (at least one during it, and one after). An op that opens a
+// DB must reach fs through a lockGateFS on gate.
+func advCloneDuring(t *testing.T, fs *vfs.MemFS, gate *sync.RWMutex, seed uint64, op func() error) []*vfs.MemFS {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 11))
 	done := make(chan error, 1)
@@ -111,7 +134,9 @@ func advCloneDuring(t *testing.T, fs *vfs.MemFS, seed uint64, op func() error) [
 		}
 		if len(clones) < 12 {
 			pct := []int{0, 50, 100}[rng.IntN(3)]
+			gate.Lock()
 			clones = append(clones, fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: pct, RNG: rand.New(rand.NewPCG(rng.Uint64(), 2))}))
+			gate.Unlock()
 		}
 	}
 }
@@ -139,6 +164,7 @@ func TestAdvCrashDuringLifecycle(t *testing.T) {
 				full := len(states) - 1
 				lo := full // SyncAlways: everything was acknowledged
 				var op func() error
+				var gate cloneGate
 				switch phase {
 				case "open":
 					// Crash without Close, then crash again while the
@@ -147,7 +173,7 @@ func TestAdvCrashDuringLifecycle(t *testing.T) {
 					_ = db.Close()
 					fs = img
 					o := opts
-					o.FS = img
+					o.FS = lockGateFS{img, &gate}
 					op = func() error {
 						db2, err := engine.Open("db", &o)
 						if err != nil {
@@ -165,7 +191,7 @@ func TestAdvCrashDuringLifecycle(t *testing.T) {
 				if sync != engine.SyncAlways {
 					lo = 0
 				}
-				clones := advCloneDuring(t, fs, seed, op)
+				clones := advCloneDuring(t, fs, &gate, seed, op)
 				_ = db.Close()
 				for i, c := range clones {
 					name := fmt.Sprintf("clone %d/%d", i, len(clones))
