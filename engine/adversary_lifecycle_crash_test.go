@@ -38,18 +38,11 @@ func advWriteHistory(t *testing.T, db *engine.DB, seed uint64, n int) []string {
 	states := []string{advFingerprint(m.kv)}
 	for i := range n {
 		k := fmt.Appendf(nil, "key%03d", rng.IntN(150))
-		if rng.IntN(6) == 0 {
-			if err := db.Delete(k); err != nil {
-				t.Fatal(err)
-			}
-			m.del(k)
-		} else {
-			v := fmt.Appendf(nil, "v%d-%s", i, make([]byte, rng.IntN(200)))
-			if err := db.Put(k, v); err != nil {
-				t.Fatal(err)
-			}
-			m.put(k, v)
+		var v []byte // nil: a delete
+		if rng.IntN(6) != 0 {
+			v = fmt.Appendf(nil, "v%d-%s", i, make([]byte, rng.IntN(200)))
 		}
+		m.writeBoth(t, db, k, v)
 		states = append(states, advFingerprint(m.kv))
 	}
 	return states
@@ -334,18 +327,11 @@ func TestAdvCrashChain(t *testing.T) {
 				n := 50 + rng.IntN(150)
 				for i := range n {
 					k := fmt.Appendf(nil, "k%02d", rng.IntN(40))
-					if rng.IntN(5) == 0 {
-						if err := db.Delete(k); err != nil {
-							t.Fatal(err)
-						}
-						m.del(k)
-					} else {
-						v := fmt.Appendf(nil, "g%d-%d-%s", gen, i, make([]byte, rng.IntN(150)))
-						if err := db.Put(k, v); err != nil {
-							t.Fatal(err)
-						}
-						m.put(k, v)
+					var v []byte // nil: a delete
+					if rng.IntN(5) != 0 {
+						v = fmt.Appendf(nil, "g%d-%d-%s", gen, i, make([]byte, rng.IntN(150)))
 					}
+					m.writeBoth(t, db, k, v)
 					states = append(states, m.clone())
 				}
 				fs = fs.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: rng.IntN(101), RNG: rand.New(rand.NewPCG(rng.Uint64(), 3))})

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"testing"
+
+	"github.com/tierkv/tierkv/engine"
 )
 
 // model is the reference the engine is checked against: a plain ordered map.
@@ -18,6 +21,23 @@ func (m *model) clone() *model { return &model{kv: maps.Clone(m.kv)} }
 
 func (m *model) put(k, v []byte) { m.kv[string(k)] = append([]byte{}, v...) }
 func (m *model) del(k []byte)    { delete(m.kv, string(k)) }
+
+// writeBoth puts k=v (or deletes k when v is nil) in db and, once db has
+// acknowledged it, in m.
+func (m *model) writeBoth(t testing.TB, db *engine.DB, k, v []byte) {
+	t.Helper()
+	if v == nil {
+		if err := db.Delete(k); err != nil {
+			t.Fatal(err)
+		}
+		m.del(k)
+		return
+	}
+	if err := db.Put(k, v); err != nil {
+		t.Fatal(err)
+	}
+	m.put(k, v)
+}
 
 func (m *model) get(k []byte) ([]byte, bool) {
 	v, ok := m.kv[string(k)]
