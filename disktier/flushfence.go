@@ -26,23 +26,21 @@ type flushFence struct {
 	onFail func(error)
 }
 
-// wrapFS returns fs with the fence in front of writes to data files
-// (sstables and blob files). That is enough to stop a flush from making
+// check is the fence's filesystem injector (see Store.wrapFS): it fails
+// writes to data files (sstables and blob files) of fs. That is enough to stop a flush from making
 // anything durable: the hook runs before the flush writes, and a flush cannot
 // commit without its tables. Metadata (MANIFEST, markers, directory syncs) is
 // left alone: a compaction only rewrites data that is already durable, and
 // failing its version application would drive Pebble into an error path
 // whose L0 bookkeeping v2.1.7 gets wrong (an invariant panic in race builds).
-func (f *flushFence) wrapFS(fs vfs.FS) vfs.FS {
-	return errorfs.Wrap(fs, errorfs.InjectorFunc(func(op errorfs.Op) error {
-		if !f.fenced.Load() || op.Kind.ReadOrWrite() != errorfs.OpIsWrite || op.Kind == errorfs.OpFileClose {
-			return nil
-		}
-		if name := fs.PathBase(op.Path); strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".blob") {
-			return errFenced
-		}
+func (f *flushFence) check(fs vfs.FS, op errorfs.Op) error {
+	if !f.fenced.Load() || op.Kind.ReadOrWrite() != errorfs.OpIsWrite || op.Kind == errorfs.OpFileClose {
 		return nil
-	}))
+	}
+	if name := fs.PathBase(op.Path); strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".blob") {
+		return errFenced
+	}
+	return nil
 }
 
 // flushBegin is the FlushBegin event handler.

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
-	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 )
 
 // openGuard lets Open give up on a pebble.Open that hit an error Pebble
@@ -64,15 +63,18 @@ func (g *openGuard) abandon() {
 	}
 }
 
-// wrapFS returns fs behind the guard; fail records a fatal error.
+// park blocks the calling goroutine for good once the instance is
+// abandoned; Store.wrapFS calls it on every filesystem operation.
+func (g *openGuard) park() {
+	if g.abandoned.Load() {
+		<-g.never
+	}
+}
+
+// wrapFS returns fs behind the guard's Lock and OpenDir; fail records a
+// fatal error. fs must already park its operations (see park).
 func (g *openGuard) wrapFS(fs vfs.FS, fail func(error)) vfs.FS {
-	inner := errorfs.Wrap(fs, errorfs.InjectorFunc(func(errorfs.Op) error {
-		if g.abandoned.Load() {
-			<-g.never
-		}
-		return nil
-	}))
-	return &guardFS{FS: inner, g: g, fail: fail}
+	return &guardFS{FS: fs, g: g, fail: fail}
 }
 
 // guardFS records the locks Pebble takes and guards directory syncs.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 )
 
 // Store is the disk tier: a Pebble database holding versioned user values
@@ -96,16 +98,30 @@ func (s *Store) openErr(dir string, err error) error {
 	return s.wrapErr("open "+dir, err)
 }
 
+// wrapFS returns the filesystem Pebble gets: one errorfs layer, so that
+// each file operation (a block read too) pays for one wrapper, which parks
+// the operation once Open abandoned the instance (openGuard) and applies
+// the flush fence (nil: none); then the guard's Lock and OpenDir.
+func (s *Store) wrapFS(fence *flushFence) vfs.FS {
+	fs := s.opts.FS
+	inner := errorfs.Wrap(fs, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		s.guard.park()
+		if fence == nil {
+			return nil
+		}
+		return fence.check(fs, op)
+	}))
+	return s.guard.wrapFS(inner, s.sticky.set)
+}
+
 func (s *Store) pebbleOptions(cache *pebble.Cache) *pebble.Options {
 	o := &s.opts
-	fs := o.FS
 	var fence *flushFence
 	if o.BeforeFlush != nil && !o.ReadOnly {
 		fence = &flushFence{before: o.BeforeFlush, onFail: s.sticky.set}
-		fs = fence.wrapFS(fs)
 	}
 	po := &pebble.Options{
-		FS:                          s.guard.wrapFS(fs, s.sticky.set),
+		FS:                          s.wrapFS(fence),
 		Cache:                       cache,
 		DisableWAL:                  true,
 		ReadOnly:                    o.ReadOnly,
