@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -63,6 +64,9 @@ type DB struct {
 	iters  map[*Iterator]struct{}
 
 	stats dbStats
+	// closedTiers is what Stats reports of the WAL and the disk tier once
+	// Close has closed them; written under lifeMu held exclusively.
+	closedTiers *tierStats
 }
 
 // Open opens (creating unless opts.ReadOnly) the DB in dir, replaying the
@@ -126,17 +130,28 @@ func (db *DB) lockDir() error {
 	return nil
 }
 
-// createDirs creates the DB directory and its two subdirectories and makes
-// their entries durable: a crash must not lose a directory whose files the
-// WAL has already synced.
+// createDirs creates the DB directory (and any missing ancestor) and its
+// two subdirectories and makes their entries durable: a crash must not lose
+// a directory whose files the WAL has already synced. That includes the
+// ancestors MkdirAll creates: with "a/b/db" new, an unsynced entry for "a"
+// would take the whole DB with it.
 func (db *DB) createDirs() error {
 	fs := db.opts.FS
+	toSync := []string{db.dir, fs.PathDir(db.dir)}
+	for d := db.dir; fs.PathDir(d) != d; d = fs.PathDir(d) {
+		if _, err := fs.Stat(d); !errors.Is(err, os.ErrNotExist) {
+			break // it exists (or cannot be told): its entry is not ours to sync
+		}
+		if p := fs.PathDir(d); !slices.Contains(toSync, p) {
+			toSync = append(toSync, p)
+		}
+	}
 	for _, d := range []string{db.dir, fs.PathJoin(db.dir, walDirName), fs.PathJoin(db.dir, diskDirName)} {
 		if err := fs.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("tierkv: create %s: %w", d, err)
 		}
 	}
-	for _, d := range []string{fs.PathDir(db.dir), db.dir} {
+	for _, d := range toSync {
 		if err := syncDir(fs, d); err != nil {
 			return fmt.Errorf("tierkv: sync directory %s: %w", d, err)
 		}
@@ -262,5 +277,6 @@ func (db *DB) Close() error {
 		err = db.checkpoint()
 	}
 	db.closeIterators()
+	db.closedTiers = db.readTierStats()
 	return errors.Join(err, db.closeTiers())
 }
