@@ -59,7 +59,8 @@ type dbStats struct {
 }
 
 // Stats returns a snapshot of the counters. It is safe for concurrent use;
-// after Close it returns the last counters with sizes as they were.
+// after Close it returns the last counters, and the sizes as Close last
+// saw them.
 func (db *DB) Stats() Stats {
 	s := &db.stats
 	st := Stats{
@@ -90,15 +91,44 @@ func (db *DB) Stats() Stats {
 	st.DirtyEntries = ms.DirtyEntries
 	db.lifeMu.RLock()
 	defer db.lifeMu.RUnlock()
-	if !db.closed.Load() {
-		// The watermark before the last sequence number: a checkpoint
-		// completing in between must not show DurableSeq > LastSeq.
-		st.DurableSeq = db.disk.Watermark()
-		st.WALBytes = db.log.Size()
-		st.LastSeq = db.log.LastSeq()
-		ws := db.log.Stats()
-		st.WALBytesWritten, st.WALSyncs = ws.BytesWritten, ws.Syncs
-		st.Disk = db.diskStats()
+	if db.closed.Load() {
+		// The WAL and the disk tier are gone (or going): their figures as
+		// Close last read them, so no counter goes back to zero.
+		db.closedTiers.fill(&st)
+		return st
 	}
+	db.readTierStats().fill(&st)
 	return st
+}
+
+// tierStats are the Stats fields read from the WAL and the disk tier.
+type tierStats struct {
+	durableSeq, lastSeq uint64
+	walBytes            int64
+	walBytesWritten     uint64
+	walSyncs            uint64
+	disk                DiskStats
+}
+
+// readTierStats reads the WAL's and the disk tier's figures. The caller
+// holds lifeMu and the DB is not closed.
+func (db *DB) readTierStats() *tierStats {
+	// The watermark before the last sequence number: a checkpoint
+	// completing in between must not show DurableSeq > LastSeq.
+	ts := &tierStats{durableSeq: db.disk.Watermark()}
+	ts.walBytes = db.log.Size()
+	ts.lastSeq = db.log.LastSeq()
+	ws := db.log.Stats()
+	ts.walBytesWritten, ts.walSyncs = ws.BytesWritten, ws.Syncs
+	ts.disk = db.diskStats()
+	return ts
+}
+
+func (ts *tierStats) fill(st *Stats) {
+	if ts == nil {
+		return
+	}
+	st.DurableSeq, st.LastSeq, st.WALBytes = ts.durableSeq, ts.lastSeq, ts.walBytes
+	st.WALBytesWritten, st.WALSyncs = ts.walBytesWritten, ts.walSyncs
+	st.Disk = ts.disk
 }
