@@ -212,38 +212,50 @@ func (h *harness) iterate() {
 	defer it.Close()
 	mit := h.m.clone().iter(lower, upper)
 	for range 5 + h.rng.IntN(30) {
-		var got, want bool
-		var what string
-		switch r := h.rng.IntN(10); {
-		case r == 0:
-			what, got, want = "First", it.First(), mit.First()
-		case r == 1:
-			what, got, want = "Last", it.Last(), mit.Last()
-		case r == 2:
-			k := h.key()
-			what, got, want = fmt.Sprintf("SeekGE(%q)", k), it.SeekGE(k), mit.SeekGE(k)
-		case r == 3:
-			k := h.key()
-			what, got, want = fmt.Sprintf("SeekLT(%q)", k), it.SeekLT(k), mit.SeekLT(k)
-		case r < 7:
-			what, got, want = "Next", it.Next(), mit.Next()
-		case r < 9:
-			what, got, want = "Prev", it.Prev(), mit.Prev()
-		default:
-			// A write while the iterator is open must not show through it.
-			h.put()
-			continue
-		}
-		h.logf("  %s -> %v", what, got)
-		if got != want || it.Valid() != want {
-			h.fatalf("iterator %s: got %v, want %v", what, got, want)
-		}
-		if want && (!bytes.Equal(it.Key(), mit.Key()) || !bytes.Equal(it.Value(), mit.Value())) {
-			h.fatalf("iterator %s: at %q=%q, want %q=%q", what, it.Key(), trunc(it.Value()), mit.Key(), trunc(mit.Value()))
-		}
+		h.iterStep("", it, mit)
 	}
 	if err := it.Error(); err != nil {
 		h.fatalf("iterator error: %v", err)
+	}
+}
+
+// iterStep makes one random positioning call on it and on its model mit
+// and compares them, or (one time in ten) writes a random key, which must
+// not show through the iterator; name labels it in the log.
+func (h *harness) iterStep(name string, it *engine.Iterator, mit *modelIter) {
+	h.t.Helper()
+	var got, want bool
+	var what string
+	switch r := h.rng.IntN(10); {
+	case r == 0:
+		what, got, want = "First", it.First(), mit.First()
+	case r == 1:
+		what, got, want = "Last", it.Last(), mit.Last()
+	case r == 2:
+		k := h.key()
+		what, got, want = fmt.Sprintf("SeekGE(%q)", k), it.SeekGE(k), mit.SeekGE(k)
+	case r == 3:
+		k := h.key()
+		what, got, want = fmt.Sprintf("SeekLT(%q)", k), it.SeekLT(k), mit.SeekLT(k)
+	case r < 7:
+		what, got, want = "Next", it.Next(), mit.Next()
+	case r < 9:
+		what, got, want = "Prev", it.Prev(), mit.Prev()
+	default:
+		// A write while the iterator is open must not show through it.
+		h.put()
+		return
+	}
+	what = strings.TrimSpace(name + " " + what)
+	h.logf("  %s -> %v", what, got)
+	if got != want || it.Valid() != want {
+		h.fatalf("iterator %s: got %v, want %v", what, got, want)
+	}
+	if !want && (it.Key() != nil || it.Value() != nil) {
+		h.fatalf("iterator %s: an invalid iterator exposes %q", what, it.Key())
+	}
+	if want && (!bytes.Equal(it.Key(), mit.Key()) || !bytes.Equal(it.Value(), mit.Value())) {
+		h.fatalf("iterator %s: at %q=%q, want %q=%q", what, it.Key(), trunc(it.Value()), mit.Key(), trunc(mit.Value()))
 	}
 }
 
