@@ -5,9 +5,9 @@
 // touches the memory tier's tables; it returns decisions (admit or not, which
 // victims) and the tier carries them out. Entry ids are small dense integers
 // that the tier allocates and reuses, so a policy keeps its per-entry state in
-// slices indexed by id rather than in maps: W-TinyLFU 24 bytes per entry
-// (cost, queue and a flag packed in one word, the key hash, two 32-bit
-// links), LRU 16, LFU 17, Random 20. W-TinyLFU and LFU add a frequency
+// slices indexed by id rather than in maps: W-TinyLFU 20 bytes per entry
+// (cost, queue and a flag packed in one word, the key hash folded to 32
+// bits, two 32-bit links), LRU 16, LFU 17, Random 20. W-TinyLFU and LFU add a frequency
 // sketch of about 8 bytes per expected entry (Options.ExpectedEntries), and
 // W-TinyLFU the ghosts that tune its window, under one byte per entry.
 //

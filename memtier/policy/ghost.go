@@ -142,9 +142,9 @@ func (p *wtinylfu) bury(id ID, fromWindow bool) {
 		return
 	}
 	if fromWindow && p.meta[id]&lentBit == 0 {
-		p.ghostW.add(p.hashes[id])
+		p.ghostW.add(uint64(p.hashes[id]))
 	} else {
-		p.ghostM.add(p.hashes[id])
+		p.ghostM.add(uint64(p.hashes[id]))
 	}
 }
 

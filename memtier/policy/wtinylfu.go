@@ -44,7 +44,7 @@ type wtinylfu struct {
 	pending                   int64 // window adjustment not yet carried out
 	n                         int
 	meta                      []uint64
-	hashes                    []uint64
+	hashes                    []uint32 // folded key hashes (see foldHash)
 	links                     []link
 	window, probation, prot   list
 	sketch                    *sketch
@@ -85,6 +85,14 @@ func (p *wtinylfu) grow(id ID) {
 	}
 }
 
+// foldHash folds a key hash to the 32 bits the policy keeps per entry
+// (4 bytes per entry less than the full hash; the sketch and the ghosts
+// remix what they are given, and 32 bits tell a million keys apart but for
+// a rare collision, which only merges two keys' counts). Every hash the
+// policy is handed goes through it, so a key's counters are the same
+// whether its hash comes from the caller or from p.hashes.
+func foldHash(h uint64) uint64 { return uint64(uint32(h ^ h>>32)) }
+
 func (p *wtinylfu) region(id ID) uint64 { return p.meta[id] >> regionShift }
 func (p *wtinylfu) costOf(id ID) int64  { return int64(p.meta[id] & costMask) }
 func (p *wtinylfu) setRegion(id ID, r uint64) {
@@ -92,13 +100,14 @@ func (p *wtinylfu) setRegion(id ID, r uint64) {
 }
 
 func (p *wtinylfu) Touch(id ID, hash uint64) {
-	p.sketch.increment(hash)
+	p.sketch.increment(foldHash(hash))
 	p.reorder(id)
 	p.climb.hit()
 	p.adjustWindow()
 }
 
 func (p *wtinylfu) Miss(hash uint64) {
+	hash = foldHash(hash)
 	p.sketch.increment(hash)
 	if p.ghosts {
 		p.ghostFeedback(hash)
@@ -145,7 +154,7 @@ func (p *wtinylfu) Insert(id ID, hash uint64, cost int64, victims []ID) []ID {
 		return append(victims, id)
 	}
 	p.grow(id)
-	p.hashes[id] = hash
+	p.hashes[id] = uint32(foldHash(hash))
 	p.meta[id] = uint64(cost) | regionWindow<<regionShift
 	p.window.pushFront(p.links, id)
 	p.windowCost += cost
@@ -165,6 +174,7 @@ func (p *wtinylfu) Promote(id ID, hash uint64, cost int64, victims []ID) (bool, 
 	if cost > p.capacity {
 		return false, victims
 	}
+	hash = foldHash(hash)
 	// The lookup that read this key from disk is an access: count it now,
 	// as Caffeine counts an add, rather than rely on the tier's lossy miss
 	// buffers having reached the sketch (without this, a hot set read from
@@ -175,7 +185,7 @@ func (p *wtinylfu) Promote(id ID, hash uint64, cost int64, victims []ID) (bool, 
 		// flat (uniform) workload most candidates tie their victim, and
 		// admitting them costs an insert and an eviction each for no
 		// gain in hits.
-		if v := p.mainVictim(); v != nilID && p.sketch.estimate(hash) <= p.sketch.estimate(p.hashes[v]) {
+		if v := p.mainVictim(); v != nilID && p.sketch.estimate(hash) <= p.sketch.estimate(uint64(p.hashes[v])) {
 			return false, victims
 		}
 	}

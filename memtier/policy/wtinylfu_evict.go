@@ -91,8 +91,8 @@ func (p *wtinylfu) evictFromMain(candidate ID, victims []ID) []ID {
 // admit reports whether candidate should replace victim in the main space,
 // and whether their frequencies tie (within ghostTieMargin).
 func (p *wtinylfu) admit(candidate, victim ID) (admitted, tie bool) {
-	cf := p.sketch.estimate(p.hashes[candidate])
-	vf := p.sketch.estimate(p.hashes[victim])
+	cf := p.sketch.estimate(uint64(p.hashes[candidate]))
+	vf := p.sketch.estimate(uint64(p.hashes[victim]))
 	if cf > vf {
 		return true, false
 	}

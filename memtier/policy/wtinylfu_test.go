@@ -215,7 +215,7 @@ func TestGhostFeedbackDirection(t *testing.T) {
 			for i := range uint64(50) {
 				h, id := 1<<50+i, ID(2000+i) // never resident: only buried
 				p.grow(id)
-				p.hashes[id] = h
+				p.hashes[id] = uint32(foldHash(h))
 				p.bury(id, tc.fromWindow)
 				p.Miss(h)
 			}
