@@ -84,7 +84,8 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	if o.FS == vfs.Default {
 		// One spelling per directory: the lock's same-process check
-		// compares path strings ("db" and "./db" must collide).
+		// compares path strings ("db" and "./db" must collide; lockDir
+		// resolves symlinks once the directory exists).
 		abs, err := filepath.Abs(dir)
 		if err != nil {
 			return nil, fmt.Errorf("tierkv: %s: %w", dir, err)
@@ -118,6 +119,14 @@ func (db *DB) lockDir() error {
 		}
 	} else if err := db.createDirs(); err != nil {
 		return err
+	}
+	if fs == vfs.Default {
+		// The lock's same-process check compares path strings, and fcntl
+		// locks do not exclude their own process: one directory reached
+		// through a symlink must be spelled the same as without it.
+		if real, err := filepath.EvalSymlinks(db.dir); err == nil {
+			db.dir = real
+		}
 	}
 	lock, err := fs.Lock(fs.PathJoin(db.dir, lockFileName))
 	if err != nil {
