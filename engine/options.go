@@ -56,11 +56,12 @@ const (
 	DefaultCheckpointWALBytes = 256 << 20
 	DefaultWALSegmentBytes    = 64 << 20
 
-	// MaxMemTierBytes is the largest MemTierBytes Open accepts (16 TiB).
-	// The memory tier sizes its frequency sketch from the budget when it
-	// is created (about 1/16 of it), so an absurd budget must be refused
-	// here rather than attempted: the allocation would panic or kill the
-	// process.
+	// MaxMemTierBytes is the largest MemTierBytes Open accepts (16 TiB),
+	// and no more than the machine's physical memory where Open can read
+	// it. The memory tier sizes its frequency sketch from the budget when
+	// it is created (1/16 to 1/8 of it, allocated at once), so an absurd
+	// budget must be refused here rather than attempted: the allocation
+	// would kill the process (1 TiB did, on a 23 GiB machine).
 	MaxMemTierBytes = 1 << 44
 )
 
@@ -162,6 +163,8 @@ func (o *Options) validate() error {
 	}
 	if o.MemTierBytes < 0 || o.MemTierBytes > MaxMemTierBytes {
 		bad("MemTierBytes %d not in [0, %d]", o.MemTierBytes, int64(MaxMemTierBytes))
+	} else if ram := physicalMemory(); ram > 0 && o.MemTierBytes > ram {
+		bad("MemTierBytes %d exceeds the machine's %d bytes of memory", o.MemTierBytes, ram)
 	}
 	if o.BlockCacheBytes < 0 {
 		bad("BlockCacheBytes %d < 0", o.BlockCacheBytes)
