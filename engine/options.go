@@ -78,7 +78,7 @@ func (discardLogger) Infof(string, ...any) {}
 // never modifies the caller's struct.
 type Options struct {
 	FS              vfs.FS        // default vfs.Default; tests pass vfs.NewMem() or vfs.NewCrashableMem()
-	MemTierBytes    int64         // memory-tier budget in bytes (keys, values and per-entry overhead); default 64 MiB
+	MemTierBytes    int64         // memory-tier budget in bytes (keys, values and per-entry overhead); default 64 MiB; at most MaxMemTierBytes and the machine's memory
 	BlockCacheBytes int64         // Pebble block cache, for blocks; default 32 MiB (Pebble's memtables get their own room, see MemTableBytes)
 	Policy          Policy        // promotion/eviction policy of the memory tier; default PolicyWTinyLFU
 	Sync            SyncMode      // default SyncAlways
