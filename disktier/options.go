@@ -18,8 +18,8 @@ const (
 	// (a few hundred bytes); 8 KiB leaves room for a few entries.
 	MinMemTableBytes = 8 << 10
 	// MaxMemTableBytes is the largest MemTableBytes Open accepts (Pebble's
-	// limit: under 4 GiB).
-	MaxMemTableBytes = 4<<30 - 1
+	// limit: MemTableSize must be below 4 GiB - 1, its maxMemTableSize).
+	MaxMemTableBytes = 4<<30 - 2
 	// DefaultBloomBitsPerKey is the default number of bloom filter bits per
 	// key, used on every level.
 	DefaultBloomBitsPerKey = 10

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/tierkv/tierkv/disktier"
 	"github.com/tierkv/tierkv/engine"
 )
 
@@ -192,6 +193,47 @@ func TestAdv2LimitsLargerThanEverything(t *testing.T) {
 				if g, err := db.Get([]byte(k)); err != nil || !bytes.Equal(g, v) {
 					t.Fatalf("Get of a %d-byte key: %d bytes, %v", len(k), len(g), err)
 				}
+			}
+		})
+	}
+}
+
+// TestAdv2MemTableBytesBounds opens DBs with MemTableBytes at and just past
+// the documented bounds [disktier.MinMemTableBytes,
+// disktier.MaxMemTableBytes]: at them Open succeeds and the DB works; past
+// them Open refuses with ErrInvalidOptions. At the maximum Open failed:
+// Pebble requires MemTableSize < 4 GiB - 1, one below the bound.
+func TestAdv2MemTableBytesBounds(t *testing.T) {
+	cases := []struct {
+		bytes int64
+		ok    bool
+	}{
+		{disktier.MinMemTableBytes, true},
+		{disktier.MaxMemTableBytes, true},
+		{disktier.MinMemTableBytes - 1, false},
+		{disktier.MaxMemTableBytes + 1, false},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("bytes=%d", c.bytes), func(t *testing.T) {
+			db, err := engine.Open("db", &engine.Options{FS: vfs.NewMem(), MemTableBytes: c.bytes})
+			if !c.ok {
+				if !errors.Is(err, engine.ErrInvalidOptions) {
+					t.Fatalf("Open: %v, want ErrInvalidOptions", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open at the bound: %v", err)
+			}
+			defer db.Close()
+			if err := db.Put([]byte("k"), []byte("v")); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Checkpoint(); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := db.Get([]byte("k")); err != nil || string(v) != "v" {
+				t.Fatalf("Get: %q, %v", v, err)
 			}
 		})
 	}
