@@ -87,8 +87,8 @@ func TestAdv2PerKeyLinearizableUnderTierChurn(t *testing.T) {
 	}
 }
 
-// adv2CheckpointLoop checkpoints db until done is closed, compacting
-// instead every compactEvery-th time.
+// adv2CheckpointLoop checkpoints db until done is closed, and compacts it
+// too every compactEvery-th time.
 func adv2CheckpointLoop(t *testing.T, db *engine.DB, done <-chan struct{}, compactEvery int) {
 	for n := 1; ; n++ {
 		select {
