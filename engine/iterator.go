@@ -57,11 +57,15 @@ func (db *DB) NewIter(opts *IterOptions) (*Iterator, error) {
 	// Both views are taken while no batch is being published, so they show
 	// the same set of batches. Write-backs and evictions may run between the
 	// two calls: a version written back is still resident (in the snapshot)
-	// until it is evicted, so the merged view does not change.
+	// until it is evicted, so the merged view does not change. The memory
+	// tier's view is fixed under the lock and, if the tier has dropped its
+	// ordered index (memtier/ordered.go), sorted after it, so writers wait
+	// only for a copy of the resident versions' pointers.
 	db.commitMu.Lock()
-	it.snap = db.mem.Snapshot()
+	pending := db.mem.BeginSnapshot()
 	disk, err := db.disk.NewIter(it.lower, it.upper)
 	db.commitMu.Unlock()
+	it.snap = pending.Finish()
 	if err != nil {
 		it.snap.Close()
 		return nil, wrapCorruption(fmt.Errorf("tierkv: new iterator: %w", err))

@@ -173,7 +173,26 @@ func countForward(s *Snapshot) int {
 // TestSnapshotUnderConcurrentWriters takes snapshots while writers go on and
 // checks that each yields exactly the entries resident at that instant.
 func TestSnapshotUnderConcurrentWriters(t *testing.T) {
-	tr := newTier(t, &Options{BudgetBytes: 24 << 10, Policy: "lru", MaxEntryFraction: 1})
+	for _, tc := range []struct {
+		name    string
+		dropMin int64
+		shift   uint
+	}{
+		{"index-kept", treeDropMinEntries, treeDropShift},
+		{"index-dropped-and-rebuilt", 1, 63}, // dropped at every chance
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTier(t, &Options{BudgetBytes: 24 << 10, Policy: "lru", MaxEntryFraction: 1})
+			tr.treeDropMin, tr.treeDropShift = tc.dropMin, tc.shift
+			snapshotsUnderConcurrentWriters(t, tr)
+			if st := tr.Stats(); tc.dropMin == 1 && st.SortedSnapshots == 0 {
+				t.Fatal("no snapshot was sorted from the resident versions")
+			}
+		})
+	}
+}
+
+func snapshotsUnderConcurrentWriters(t *testing.T, tr *Tier) {
 	var stop atomic.Bool
 	var seq atomic.Uint64
 	var wg sync.WaitGroup

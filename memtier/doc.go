@@ -26,7 +26,11 @@
 //     reader) replays the queue first, and past a bound (1024 keys, or a
 //     byte budget for the superseded versions) overwrites replay the oldest
 //     16 at a time, so a key rewritten often costs one B-tree descent per
-//     window instead of one per write.
+//     window instead of one per write. A tier that changes a lot between
+//     Snapshots drops the B-tree altogether (ordered.go): the next Snapshot
+//     is then sorted from the resident versions by its caller, outside the
+//     writers' lock, and the index is rebuilt and maintained again once
+//     Snapshots come often. Tiers under 16K or over 512K entries keep it.
 //
 // # Policy and access buffers
 //

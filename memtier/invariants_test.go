@@ -54,8 +54,10 @@ func invariantError(tr *Tier) error {
 		return err
 	}
 	switch {
-	case n != tr.entries || int64(mapN) != n || int64(tr.tree.Len()) != n:
+	case n != tr.entries || int64(mapN) != n || (!tr.treeOff && int64(tr.tree.Len()) != n):
 		return fmt.Errorf("entries: slots %d, counter %d, maps %d, tree %d", n, tr.entries, mapN, tr.tree.Len())
+	case tr.treeOff && (tr.tree.Len() != 0 || tr.lagLen() != 0 || tr.treeLagBytes != 0):
+		return fmt.Errorf("dropped ordered index holds %d entries, lag %d keys / %d bytes", tr.tree.Len(), tr.lagLen(), tr.treeLagBytes)
 	case bytes != tr.bytes:
 		return fmt.Errorf("charged bytes %d, sum over resident entries %d", tr.bytes, bytes)
 	case dirty != tr.dirty:
@@ -88,6 +90,12 @@ func checkRecord(tr *Tier, id policy.ID, e *entry, st uint8) error {
 	h := tr.hash(k)
 	if gotID, got := tr.shardOf(h).find(&tr.recs, h, k); got != e || gotID != id {
 		return fmt.Errorf("point index has id %d (%p) for id %d (%p)", gotID, got, id, e)
+	}
+	if tr.treeOff {
+		if st&stateTreeStale != 0 {
+			return fmt.Errorf("id %d marked stale with no ordered index", id)
+		}
+		return nil
 	}
 	got, ok := tr.tree.Get(e)
 	switch {

@@ -37,6 +37,10 @@ func measureOverhead(t testing.TB, kind policy.Kind, n int) float64 {
 		t.Fatal(err)
 	}
 	fillTier(tr, n)
+	if n > treeDropMaxEntries && tr.treeOff {
+		t.Fatalf("a tier of %d entries (past %d) runs without its ordered index", n, treeDropMaxEntries)
+	}
+	tr.Snapshot().Close() // the ordered index counts (a fill alone may drop it: ordered.go)
 	after := heapInUse()
 	if st := tr.Stats(); st.Entries != int64(n) {
 		t.Fatalf("%d entries resident, want %d", st.Entries, n)

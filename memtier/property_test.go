@@ -17,9 +17,18 @@ import (
 func TestAccountingProperty(t *testing.T) {
 	for _, kind := range policy.Kinds() {
 		for seed := uint64(1); seed <= 3; seed++ {
-			t.Run(fmt.Sprintf("policy=%s/seed=%d", kind, seed), func(t *testing.T) {
-				runAccountingProperty(t, kind, seed, propertyOps)
-			})
+			// The ordered index as by default (kept: the tier is small),
+			// dropped at the first B-tree operation after each snapshot
+			// (shift 63: snapshots sorted by their caller), or dropped
+			// and rebuilt by the default rule at any size (see ordered.go).
+			for _, lazy := range []struct {
+				dropMin int64
+				shift   uint
+			}{{treeDropMinEntries, treeDropShift}, {1, 63}, {1, treeDropShift}} {
+				t.Run(fmt.Sprintf("policy=%s/seed=%d/dropmin=%d/shift=%d", kind, seed, lazy.dropMin, lazy.shift), func(t *testing.T) {
+					runAccountingProperty(t, kind, seed, lazy.dropMin, lazy.shift, propertyOps)
+				})
+			}
 		}
 	}
 }
@@ -31,10 +40,11 @@ type propModel struct {
 	seq   map[string]uint64
 }
 
-func runAccountingProperty(t *testing.T, kind policy.Kind, seed uint64, ops int) {
+func runAccountingProperty(t *testing.T, kind policy.Kind, seed uint64, dropMin int64, dropShift uint, ops int) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	tr := newTier(t, &Options{Policy: kind, BudgetBytes: 6 << 10, Shards: 4, CompressMinBytes: 64, Seed: seed})
 	tr.hashMask = 0xff // collisions too
+	tr.treeDropMin, tr.treeDropShift = dropMin, dropShift
 	m := propModel{map[string][]byte{}, map[string]bool{}, map[string]uint64{}}
 	var seq uint64
 	for op := 0; op < ops; op++ {
@@ -59,7 +69,7 @@ func runAccountingProperty(t *testing.T, kind policy.Kind, seed uint64, ops int)
 				t.Fatalf("op %d: Get(%s) = seq %d tomb %v, newest written is seq %d tomb %v", op, key, s, tomb, m.seq[key], m.tomb[key])
 			}
 			desc = "get " + key
-		case r < 90:
+		case r < 85:
 			fail := rng.IntN(4) == 0
 			err := tr.Evict(func([]Entry) error {
 				if fail {
@@ -76,7 +86,7 @@ func runAccountingProperty(t *testing.T, kind policy.Kind, seed uint64, ops int)
 				}
 			}
 			desc = "evict"
-		case r < 85:
+		case r < 90:
 			if err := checkSnapshot(tr); err != nil {
 				t.Fatalf("op %d: %v", op, err)
 			}
@@ -88,6 +98,10 @@ func runAccountingProperty(t *testing.T, kind policy.Kind, seed uint64, ops int)
 		if err := invariantError(tr); err != nil {
 			t.Fatalf("op %d (%s): %v", op, desc, err)
 		}
+	}
+	if st := tr.Stats(); dropMin == 1 && (st.OrderedIndexDrops == 0 || st.OrderedIndexRebuilds == 0 || st.SortedSnapshots == 0) {
+		t.Fatalf("the ordered index was dropped %d times, rebuilt %d times, %d snapshots sorted: the lazy path went untested",
+			st.OrderedIndexDrops, st.OrderedIndexRebuilds, st.SortedSnapshots)
 	}
 }
 

@@ -20,11 +20,21 @@ func (t *Tier) allocIDLocked() policy.ID {
 func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
 	t.recs.store(id, ne)
 	sh.insert(h, id)
-	t.treeMu.Lock()
-	t.tree.ReplaceOrInsert(ne)
-	t.treeMu.Unlock()
 	t.entries++
 	t.account(nil, ne)
+	switch {
+	case !t.treeOff:
+		t.treeMu.Lock()
+		t.tree.ReplaceOrInsert(ne)
+		t.treeMu.Unlock()
+		t.noteTreeWorkLocked(1)
+	case t.entries > treeDropMaxEntries:
+		// Grown past the size whose rebuild a Snapshot may pay: rebuild
+		// now, once, and maintain the tree from here on.
+		t.rebuildTreeLocked()
+	default:
+		t.treeWork++ // what maintaining it would have cost (see BeginSnapshot)
+	}
 }
 
 // replaceLocked publishes ne in place of old, the resident version of the
@@ -33,8 +43,8 @@ func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
 func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
 	t.recs.store(id, ne)
 	t.account(old, ne)
-	if t.states[id]&stateTreeStale != 0 {
-		return // the tree still holds an older version; old is garbage now
+	if t.treeOff || t.states[id]&stateTreeStale != 0 {
+		return // no tree, or it still holds an older version; old is garbage now
 	}
 	t.states[id] |= stateTreeStale
 	size := old.size()
@@ -44,10 +54,12 @@ func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
 	// cost per write instead of a pause every treeLagMax writes.
 	if t.lagLen() >= treeLagMax || t.treeLagBytes >= t.treeLagLimit {
 		t.treeMu.Lock()
-		for n := 0; t.lagLen() > 0 && (n < treeLagStep || t.treeLagBytes >= t.treeLagLimit); n++ {
+		n := 0
+		for ; t.lagLen() > 0 && (n < treeLagStep || t.treeLagBytes >= t.treeLagLimit); n++ {
 			t.replayOldestLocked()
 		}
 		t.treeMu.Unlock()
+		t.noteTreeWorkLocked(n)
 	}
 }
 
@@ -106,14 +118,19 @@ func (t *Tier) removeLocked(id policy.ID) {
 	sh.remove(h, id)
 	t.genOf(h).Add(1)
 	t.recs.store(id, nil)
-	t.treeMu.Lock()
-	t.tree.Delete(e) // by key: the tree may hold an older version (treeLag)
-	t.treeMu.Unlock()
 	t.setPendingLocked(id, false)
 	t.states[id] = 0 // (clears stateTreeStale: syncTreeLocked skips the id)
 	t.free = append(t.free, id)
 	t.entries--
 	t.account(e, nil)
+	if t.treeOff {
+		t.treeWork++
+		return
+	}
+	t.treeMu.Lock()
+	t.tree.Delete(e) // by key: the tree may hold an older version (treeLag)
+	t.treeMu.Unlock()
+	t.noteTreeWorkLocked(1)
 }
 
 // account moves the byte and dirty counts from old to ne (either may be nil).
@@ -185,6 +202,11 @@ type Stats struct {
 	PromotionsRejected uint64 // Promotes dropped
 	Evictions          uint64 // versions that left the tier as victims (after write-back if dirty)
 	AccessesDropped    uint64 // sampled hits and misses the lossy buffers did not pass to the policy
+	// The ordered index is dropped after many changes without a Snapshot
+	// and rebuilt by the next Snapshot (see ordered.go).
+	OrderedIndexDrops    uint64
+	OrderedIndexRebuilds uint64
+	SortedSnapshots      uint64 // Snapshots built by sorting the resident versions (index dropped)
 }
 
 // Stats returns the tier's counters. Safe for concurrent use.
@@ -197,5 +219,6 @@ func (t *Tier) Stats() Stats {
 	s.PendingWriteBack = t.pendingN.Load()
 	s.PolicyBytes, s.BudgetBytes = t.pol.Cost(), t.opts.BudgetBytes
 	s.Promotions, s.PromotionsRejected, s.Evictions = t.promotions, t.rejected, t.evictions
+	s.OrderedIndexDrops, s.OrderedIndexRebuilds, s.SortedSnapshots = t.treeDrops, t.treeRebuilds, t.sortedSnapshots
 	return s
 }

@@ -23,26 +23,67 @@ type Snapshot struct {
 // Snapshot returns a snapshot of the resident entries: a copy-on-write
 // clone of the ordered index, in O(1) once the index has caught up with
 // the overwrites since the previous Snapshot (at most treeLagMax keys).
+// If the tier has dropped the index since (many changes and no Snapshot:
+// see ordered.go), the snapshot is built by sorting the resident versions.
 // Writers go on meanwhile; the clone shares nodes until either side changes
-// them. Safe for concurrent use.
-func (t *Tier) Snapshot() *Snapshot {
-	t.pmu.Lock()
-	defer t.pmu.Unlock()
-	return t.snapshotLocked()
+// them. Safe for concurrent use. Snapshot is BeginSnapshot().Finish().
+func (t *Tier) Snapshot() *Snapshot { return t.BeginSnapshot().Finish() }
+
+// PendingSnapshot is a Snapshot whose contents are fixed but which may
+// still have to be sorted: BeginSnapshot fixes them under the writers'
+// lock, in O(1) or a copy of the resident versions' pointers, and Finish
+// does the rest without any lock. Finish it exactly once.
+type PendingSnapshot struct {
+	tree     *btree.BTreeG[*entry] // a clone, when the index was maintained
+	resident []*entry              // the resident versions otherwise, unsorted
 }
 
-// snapshotLocked is Snapshot with pmu held.
-func (t *Tier) snapshotLocked() *Snapshot {
-	if t.lagLen() > 0 {
-		t.syncTreeLocked()
+// BeginSnapshot fixes the contents of a snapshot: the resident versions
+// now. The caller may release whatever lock makes "now" meaningful to it
+// and then call Finish. Safe for concurrent use.
+func (t *Tier) BeginSnapshot() *PendingSnapshot {
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	return t.beginSnapshotLocked()
+}
+
+// beginSnapshotLocked is BeginSnapshot with pmu held.
+func (t *Tier) beginSnapshotLocked() *PendingSnapshot {
+	defer func() { t.treeWork = 0 }()
+	switch {
+	case !t.treeOff:
+		if t.lagLen() > 0 {
+			t.syncTreeLocked()
+		}
+	case t.treeWork <= t.entries>>t.treeDropShift:
+		// Snapshots come often enough for the index to pay: rebuild and
+		// maintain it again (a stall of one sorted pass, once).
+		t.rebuildTreeLocked()
+	default:
+		// A Snapshot after many changes: sorted by its caller, outside
+		// the lock; the tier goes on without an index.
+		t.sortedSnapshots++
+		return &PendingSnapshot{resident: t.residentLocked()}
 	}
 	t.treeMu.Lock()
-	c := t.tree.Clone()
-	t.treeMu.Unlock()
+	defer t.treeMu.Unlock()
+	return &PendingSnapshot{tree: t.tree.Clone()}
+}
+
+// Finish returns the snapshot, sorting it first if BeginSnapshot could not
+// clone the ordered index.
+func (p *PendingSnapshot) Finish() *Snapshot {
+	tree := p.tree
+	if tree == nil {
+		tree = buildTree(sortByKey(p.resident))
+	}
 	s := &Snapshot{}
-	s.tree.Store(c)
+	s.tree.Store(tree)
 	return s
 }
+
+// snapshotLocked is Snapshot with pmu held (tests).
+func (t *Tier) snapshotLocked() *Snapshot { return t.beginSnapshotLocked().Finish() }
 
 // Len returns the number of entries in the snapshot (0 once closed).
 func (s *Snapshot) Len() int {

@@ -85,6 +85,16 @@ type Tier struct {
 	treeLagBytes int64 // bytes of the superseded versions the tree holds (an upper bound)
 	treeLagLimit int64
 
+	// The ordered index is dropped by a tier that changes a lot between
+	// Snapshots and rebuilt by the next one (see ordered.go).
+	treeOff         bool  // tree is empty and not maintained
+	treeWork        int64 // B-tree operations since the last Snapshot
+	treeDropMin     int64 // entries below which the tree is always kept (tests lower it)
+	treeDropShift   uint  // the work bound is entries >> treeDropShift (tests raise it)
+	treeDrops       uint64
+	treeRebuilds    uint64
+	sortedSnapshots uint64 // Snapshots built by sorting, the index dropped
+
 	treeMu sync.Mutex // guards tree's structure (writers and Clone)
 	tree   *btree.BTreeG[*entry]
 }
@@ -103,16 +113,18 @@ func New(opts *Options) (*Tier, error) {
 		return nil, err
 	}
 	t := &Tier{
-		opts:       o,
-		maxCharge:  int64(float64(o.BudgetBytes) * o.MaxEntryFraction),
-		hashMask:   ^uint64(0),
-		shardShift: uint(64 - bits.TrailingZeros(uint(o.Shards))),
-		shards:     make([]shard, o.Shards),
-		stripes:    make([]stripe, numStripes()),
-		sampleBits: uint(bits.TrailingZeros(uint(o.AccessSampling))),
-		pol:        pol,
-		comp:       newCompressor(o.CompressMinBytes),
-		tree:       btree.NewG(btreeDegree, lessEntry),
+		opts:          o,
+		maxCharge:     int64(float64(o.BudgetBytes) * o.MaxEntryFraction),
+		hashMask:      ^uint64(0),
+		shardShift:    uint(64 - bits.TrailingZeros(uint(o.Shards))),
+		shards:        make([]shard, o.Shards),
+		stripes:       make([]stripe, numStripes()),
+		sampleBits:    uint(bits.TrailingZeros(uint(o.AccessSampling))),
+		pol:           pol,
+		comp:          newCompressor(o.CompressMinBytes),
+		tree:          btree.NewG(btreeDegree, lessEntry),
+		treeDropMin:   treeDropMinEntries,
+		treeDropShift: treeDropShift,
 	}
 	t.stripeMask = uint32(len(t.stripes) - 1)
 	t.treeLagLimit = max(treeLagMinBytes, o.BudgetBytes/treeLagBudgetShare)
