@@ -72,7 +72,7 @@ func TestAdv2RecoveryHeavyReopen(t *testing.T) {
 			}
 			h := newHarness(t, seed, opts, 400)
 			defer func() { _ = h.db.Close() }()
-			for range 1200 {
+			for range 800 {
 				switch r := h.rng.IntN(10); {
 				case r < 6:
 					h.put()

@@ -51,7 +51,7 @@ func TestAdv2DeleteHeavyAcrossCrashes(t *testing.T) {
 				}
 				h := newHarness(t, seed, opts, 60)
 				defer func() { _ = h.db.Close() }()
-				for range 700 {
+				for range 450 {
 					h.adv2DeleteHeavyStep(s)
 				}
 				h.checkAll()

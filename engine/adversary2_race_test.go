@@ -108,7 +108,7 @@ func adv2CheckpointLoop(t *testing.T, db *engine.DB, done <-chan struct{}, compa
 }
 
 func adv2WriteRegisters(t *testing.T, db *engine.DB, regs []*adv2Register, w int) {
-	for i := int64(1); i <= 150; i++ {
+	for i := int64(1); i <= 100; i++ {
 		for _, r := range regs {
 			r.started.Store(i)
 			var err error
