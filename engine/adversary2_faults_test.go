@@ -80,10 +80,11 @@ func TestAdv2WALSyncFailsUnderConcurrentWriters(t *testing.T) {
 }
 
 // write puts keys of writer w, every fifth time as a two-key batch, until
-// a write fails or 300 succeed.
+// a write fails (with SyncInterval the failing fsync is the background
+// syncer's, so the writers go on until it comes) or 20000 succeed.
 func (fl *adv2FaultLog) write(t *testing.T, db *engine.DB, w int) {
-	for i := range 300 {
-		k1, k2 := fmt.Sprintf("w%d-%04d", w, i), fmt.Sprintf("w%d-%04d-b", w, i)
+	for i := range 20000 {
+		k1, k2 := fmt.Sprintf("w%d-%05d", w, i), fmt.Sprintf("w%d-%05d-b", w, i)
 		v := fmt.Appendf(nil, "v%d", i)
 		keys := []string{k1}
 		var err error
