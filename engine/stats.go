@@ -16,17 +16,22 @@ type Stats struct {
 	DirtyEntries   int64  // resident entries not yet in the disk tier
 	WALBytes       int64  // bytes of live WAL segments on disk
 
-	Writes              uint64  // operations written (a batch counts each of its operations)
-	GetErrors           uint64  // Gets that failed with an I/O or corruption error
-	Checkpoints         uint64  // completed checkpoints
-	ReplayedRecords     uint64  // WAL records replayed at Open
-	WALTailDroppedBytes uint64  // bytes of a lost (unsynced, torn) WAL tail dropped at Open
-	MemTierBudget       int64   // Options.MemTierBytes
-	DurableSeq          uint64  // the disk tier's watermark: every write at or below it is in Pebble
-	LastSeq             uint64  // the last sequence number the WAL assigned
-	WALBytesWritten     uint64  // bytes written to WAL segments since Open
-	WALSyncs            uint64  // fsyncs of WAL segments since Open
-	UserBytesWritten    uint64  // key and value bytes of the operations written since Open
+	Writes              uint64 // operations written (a batch counts each of its operations)
+	GetErrors           uint64 // Gets that failed with an I/O or corruption error
+	Checkpoints         uint64 // completed checkpoints
+	ReplayedRecords     uint64 // WAL records replayed at Open
+	WALTailDroppedBytes uint64 // bytes of a lost (unsynced, torn) WAL tail dropped at Open
+	MemTierBudget       int64  // Options.MemTierBytes
+	DurableSeq          uint64 // the disk tier's watermark: every write at or below it is in Pebble
+	LastSeq             uint64 // the last sequence number the WAL assigned
+	WALBytesWritten     uint64 // bytes written to WAL segments since Open
+	WALSyncs            uint64 // fsyncs of WAL segments since Open
+	UserBytesWritten    uint64 // key and value bytes of the operations written since Open
+	// The memory tier drops its ordered index after many writes without an
+	// iterator; the next NewIter sorts the resident entries itself, and the
+	// tier rebuilds the index once iterators come often (memtier/ordered.go).
+	SortedIterSnapshots uint64  // NewIters that sorted the memory tier's entries
+	OrderedIndexBuilds  uint64  // rebuilds of the memory tier's ordered index
 	GetLatency          Latency // sampled: one Get in latencySample
 	PutLatency          Latency // sampled: Put, Delete and Apply, one in latencySample
 	Disk                DiskStats
@@ -89,6 +94,7 @@ func (db *DB) Stats() Stats {
 	st.MemTierBytes = ms.Bytes
 	st.MemTierEntries = ms.Entries
 	st.DirtyEntries = ms.DirtyEntries
+	st.SortedIterSnapshots, st.OrderedIndexBuilds = ms.SortedSnapshots, ms.OrderedIndexRebuilds
 	db.lifeMu.RLock()
 	defer db.lifeMu.RUnlock()
 	if db.closed.Load() {
