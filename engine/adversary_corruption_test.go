@@ -34,15 +34,7 @@ func advFiles(t *testing.T, fs vfs.FS, dir, match string) []string {
 // advFlip XORs the byte at off (negative: from the end) of path with 0x5a.
 func advFlip(t *testing.T, fs vfs.FS, path string, off int64) int64 {
 	t.Helper()
-	f, err := fs.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := advReadFile(t, fs, path)
 	if off < 0 {
 		off += int64(len(data))
 	}
@@ -50,6 +42,28 @@ func advFlip(t *testing.T, fs vfs.FS, path string, off int64) int64 {
 		t.Fatalf("%s has %d bytes, cannot flip offset %d", path, len(data), off)
 	}
 	data[off] ^= 0x5a
+	advWriteFile(t, fs, path, data)
+	return off
+}
+
+// advReadFile returns the whole content of path.
+func advReadFile(t *testing.T, fs vfs.FS, path string) []byte {
+	t.Helper()
+	f, err := fs.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// advWriteFile replaces path's content (synced).
+func advWriteFile(t *testing.T, fs vfs.FS, path string, data []byte) {
+	t.Helper()
 	w, err := fs.Create(path, vfs.WriteCategoryUnspecified)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +74,6 @@ func advFlip(t *testing.T, fs vfs.FS, path string, off int64) int64 {
 	if err := errors.Join(w.Sync(), w.Close()); err != nil {
 		t.Fatal(err)
 	}
-	return off
 }
 
 // TestAdvWALDamageIsCorruption: a byte flipped inside a WAL record that

@@ -202,7 +202,9 @@ func fixChecksums(seg []byte) {
 // oracleProven looks for valid records (checksum, increasing sequence
 // numbers, a synced field no larger than their own offset) after the bad
 // record at bad, as wal's doc.go describes, and reports whether one of them
-// says the bad record's offset had been fsynced. The search starts at the
+// says the bad record's offset had been fsynced, with a synced field that
+// is a record boundary found so far (its own start, or the start or end of
+// an earlier valid record). The search starts at the
 // bad record's claimed end when its length looks intact (the end of the
 // data, or a valid record right there), else at every offset after bad.
 func oracleProven(data []byte, bad int, prev uint64) bool {
@@ -222,13 +224,15 @@ func oracleProven(data []byte, bad int, prev uint64) bool {
 		}
 	}
 	proven := false
+	bounds := map[uint64]bool{} // starts and ends of the valid records found
 	for p := start; p+walHeaderSize <= len(data); {
 		rec, ok := valid(p, prev)
 		if !ok {
 			p++
 			continue
 		}
-		proven = proven || rec.synced > uint64(bad)
+		bounds[uint64(p)], bounds[uint64(p+rec.size)] = true, true
+		proven = proven || (rec.synced > uint64(bad) && bounds[rec.synced])
 		prev, p = rec.seq, p+rec.size
 	}
 	return proven

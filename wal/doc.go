@@ -59,7 +59,12 @@
 // it looks for valid records after X (after the bad record's claimed end
 // when its length looks intact, so that record-like bytes inside a user
 // value are not taken for log data). One whose synced field exceeds X
-// proves that X had been fsynced before that record was written: the bad
+// proves that X had been fsynced before that record was written, provided
+// that field is a record boundary the search found (the record's own
+// offset, or where another valid record found after X starts or ends): a
+// genuine synced offset is the end of a group, where the next record
+// starts, while records copied inside a lost record's value (a user value
+// holding a WAL segment) carry offsets of another file. Then the bad
 // record is damage, reported as a *CorruptionError (ErrCorruption) naming
 // the file and X. Otherwise, in the last segment, the bad record and
 // everything after it is a lost tail: Open truncates it away and reports it

@@ -104,6 +104,14 @@ func validAfter(fs vfs.FS, path string, badOff int64, prevSeq uint64) (found int
 	if _, err := f.ReadAt(buf, badOff); err != nil && err != io.EOF {
 		return 0, false, fmt.Errorf("wal: read %q: %w", path, err)
 	}
+	// A record proves the bad one synced only if its synced offset is a
+	// record boundary of this segment: its own offset, or where another
+	// valid record found here starts or ends. A genuine synced offset is
+	// the end of a group, so the record after it (or the prover itself)
+	// starts there; bytes inside a lost record's payload that happen to
+	// hold valid records (a user value holding a copy of a WAL segment)
+	// carry synced offsets of another file, which fall between boundaries.
+	bounds := map[uint64]bool{}
 	for p := resumeAt(buf, badOff, prevSeq); p+headerSize <= len(buf); {
 		n, h := recordAt(buf, p, badOff, prevSeq)
 		if n == 0 {
@@ -111,7 +119,9 @@ func validAfter(fs vfs.FS, path string, badOff int64, prevSeq uint64) (found int
 			continue
 		}
 		found++
-		proven = proven || h.synced > uint64(badOff)
+		at := uint64(badOff) + uint64(p)
+		bounds[at], bounds[at+uint64(n)] = true, true
+		proven = proven || (h.synced > uint64(badOff) && bounds[h.synced])
 		prevSeq = h.seq
 		p += n
 	}
