@@ -13,9 +13,9 @@ import (
 // TestIteratorsWithoutOrderedIndex writes enough with no iterator open for
 // the memory tier (over 16K entries) to drop its ordered index, so that a
 // NewIter sorts the tier's entries itself after releasing the commit lock,
-// and checks iterators taken that way, and the one after that rebuilds the
-// index, against a model while a writer keeps appending keys: each must
-// show the model exactly plus a gap-free prefix of the appended keys.
+// and checks an iterator taken that way while a writer keeps appending
+// keys, and the ones after, against a model: each must show the model
+// exactly plus a gap-free prefix of the appended keys.
 func TestIteratorsWithoutOrderedIndex(t *testing.T) {
 	const keys = 20_000
 	db := openMem(t, &engine.Options{MemTierBytes: 16 << 20, Sync: engine.SyncNever})
@@ -56,11 +56,13 @@ func TestIteratorsWithoutOrderedIndex(t *testing.T) {
 	checkIterAgainstModel(t, db, m)
 	close(stop)
 	wg.Wait()
-	if st := db.Stats(); st.SortedIterSnapshots != 1 || st.OrderedIndexBuilds != 0 {
-		t.Fatalf("first iterator: %d sorted snapshots, %d index builds; want 1, 0", st.SortedIterSnapshots, st.OrderedIndexBuilds)
+	// Its sorted tree became the tier's index unless the writer changed
+	// too much while it was sorted.
+	if st := db.Stats(); st.SortedIterSnapshots != 1 || st.OrderedIndexBuilds > 1 {
+		t.Fatalf("first iterator: %d sorted snapshots, %d index builds; want 1, at most 1", st.SortedIterSnapshots, st.OrderedIndexBuilds)
 	}
-	// However many keys were appended meanwhile, of two iterators taken
-	// with nothing written in between the second rebuilds the index.
+	// However many keys were appended meanwhile, after two more iterators
+	// with nothing written in between the index has been built once.
 	checkIterAgainstModel(t, db, m)
 	checkIterAgainstModel(t, db, m)
 	if st := db.Stats(); st.OrderedIndexBuilds != 1 {

@@ -217,9 +217,10 @@ func snapshotsUnderConcurrentWriters(t *testing.T, tr *Tier) {
 		// resident under pmu are exactly what the snapshot must hold.
 		tr.pmu.Lock()
 		want := residentSorted(tr)
-		snap := tr.snapshotLocked()
+		pending := tr.beginSnapshotLocked()
 		tr.pmu.Unlock()
-		for range 200 { // let the writers change everything meanwhile
+		snap := pending.Finish() // writers run while it is sorted (index dropped)
+		for range 200 {          // let the writers change everything meanwhile
 			k := []byte("k000")
 			s := seq.Add(1)
 			tr.Put(k, valueFor(k, s), s, false)

@@ -29,8 +29,9 @@
 //     window instead of one per write. A tier that changes a lot between
 //     Snapshots drops the B-tree altogether (ordered.go): the next Snapshot
 //     is then sorted from the resident versions by its caller, outside the
-//     writers' lock, and the index is rebuilt and maintained again once
-//     Snapshots come often. Tiers under 16K or over 512K entries keep it.
+//     writers' lock, and that tree, brought up to date with the changes
+//     made meanwhile, becomes the index again. Tiers under 16K or over 512K
+//     entries keep it.
 //
 // # Policy and access buffers
 //

@@ -20,7 +20,10 @@ import (
 //     sorts the resident versions itself, outside the writers' lock (one
 //     dereference per entry, a sort of 16-byte abbreviated keys, inserts in
 //     key order into a fresh B-tree: several times cheaper than as many
-//     random inserts), and the tier goes on without an index;
+//     random inserts); the tier records what changes meanwhile, and the
+//     sorted tree, brought up to date with those changes under the lock,
+//     becomes its index again (unless more than catchUpMax changed: then
+//     the tier goes on without one);
 //   - less (Snapshots have become frequent): the tier rebuilds the index
 //     the same way under its lock and maintains it again.
 //
@@ -148,4 +151,61 @@ func abbreviate(k string, offset int) uint64 {
 		copy(b[:], k[offset:])
 	}
 	return binary.BigEndian.Uint64(b[:])
+}
+
+// catchUpMax bounds the changes replayed into a sorted Snapshot's tree
+// under the writers' lock before it becomes the index: a few milliseconds.
+const catchUpMax = 4096
+
+// catchUpLog records the tier's changes while a sorted Snapshot is built:
+// ids whose version was inserted or replaced, and versions removed.
+type catchUpLog struct {
+	changes   []catchUp
+	abandoned bool // over catchUpMax: the tree will not be adopted
+}
+
+type catchUp struct {
+	id      policy.ID
+	removed *entry // a removed version (its key leaves the tree), or nil
+}
+
+// note records a change; a nil log records nothing. pmu is held.
+func (l *catchUpLog) note(id policy.ID, removed *entry) {
+	switch {
+	case l == nil || l.abandoned:
+	case len(l.changes) >= catchUpMax:
+		l.abandoned, l.changes = true, nil
+	default:
+		l.changes = append(l.changes, catchUp{id, removed})
+	}
+}
+
+// adoptTree makes tree, sorted from the versions resident when log began,
+// the ordered index: a clone of it (the caller's snapshot keeps tree
+// itself) brought up to date with the changes logged since, in order. It
+// does nothing if the log was abandoned, or if the tier rebuilt its index
+// meanwhile.
+func (t *Tier) adoptTree(tree *btree.BTreeG[*entry], log *catchUpLog) {
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	if t.catchUp == log {
+		t.catchUp = nil
+	}
+	if log.abandoned || !t.treeOff {
+		return
+	}
+	idx := tree.Clone()
+	for _, c := range log.changes {
+		if c.removed != nil {
+			idx.Delete(c.removed) // by key
+		} else if e := t.recs.load(c.id); e != nil {
+			idx.ReplaceOrInsert(e) // the id's version now (a reused id: another key, logged too)
+		}
+	}
+	t.treeMu.Lock()
+	t.tree = idx
+	t.treeMu.Unlock()
+	t.treeOff = false
+	t.treeWork = int64(len(log.changes))
+	t.treeRebuilds++
 }

@@ -87,10 +87,19 @@ func runAccountingProperty(t *testing.T, kind policy.Kind, seed uint64, dropMin 
 			}
 			desc = "evict"
 		case r < 90:
-			if err := checkSnapshot(tr); err != nil {
+			// A write between the snapshot's beginning and its end must not
+			// show in it (and, if the tier adopts the snapshot's sorted
+			// tree as its index, must be in that).
+			seq++
+			v := randValue(rng)
+			between := func() {
+				tr.Put([]byte(key), v, seq, false)
+				m.value[key], m.tomb[key], m.seq[key] = v, false, seq
+			}
+			if err := checkSnapshotAround(tr, between); err != nil {
 				t.Fatalf("op %d: %v", op, err)
 			}
-			desc = "snapshot"
+			desc = "snapshot around put " + key
 		default:
 			tr.MarkClean(tr.Dirty(seq - uint64(rng.IntN(5))))
 			desc = "checkpoint"
@@ -121,12 +130,18 @@ func randValue(rng *rand.Rand) []byte {
 
 // checkSnapshot takes a snapshot and checks that it holds exactly the
 // resident versions (the caller makes no concurrent changes).
-func checkSnapshot(tr *Tier) error {
-	snap := tr.Snapshot()
-	defer snap.Close()
+func checkSnapshot(tr *Tier) error { return checkSnapshotAround(tr, func() {}) }
+
+// checkSnapshotAround begins a snapshot, runs between, finishes it and
+// checks that it holds exactly the versions resident at its beginning.
+func checkSnapshotAround(tr *Tier, between func()) error {
 	tr.pmu.Lock()
 	want := residentSorted(tr)
+	pending := tr.beginSnapshotLocked()
 	tr.pmu.Unlock()
+	between()
+	snap := pending.Finish()
+	defer snap.Close()
 	c := snap.NewCursor(nil, nil)
 	i := 0
 	for ok := c.First(); ok; ok = c.Next() {

@@ -34,6 +34,7 @@ func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
 		t.rebuildTreeLocked()
 	default:
 		t.treeWork++ // what maintaining it would have cost (see BeginSnapshot)
+		t.catchUp.note(id, nil)
 	}
 }
 
@@ -43,8 +44,12 @@ func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
 func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
 	t.recs.store(id, ne)
 	t.account(old, ne)
-	if t.treeOff || t.states[id]&stateTreeStale != 0 {
-		return // no tree, or it still holds an older version; old is garbage now
+	if t.treeOff {
+		t.catchUp.note(id, nil)
+		return
+	}
+	if t.states[id]&stateTreeStale != 0 {
+		return // the tree still holds an older version; old is garbage now
 	}
 	t.states[id] |= stateTreeStale
 	size := old.size()
@@ -125,6 +130,7 @@ func (t *Tier) removeLocked(id policy.ID) {
 	t.account(e, nil)
 	if t.treeOff {
 		t.treeWork++
+		t.catchUp.note(id, e)
 		return
 	}
 	t.treeMu.Lock()

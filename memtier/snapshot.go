@@ -36,6 +36,8 @@ func (t *Tier) Snapshot() *Snapshot { return t.BeginSnapshot().Finish() }
 type PendingSnapshot struct {
 	tree     *btree.BTreeG[*entry] // a clone, when the index was maintained
 	resident []*entry              // the resident versions otherwise, unsorted
+	tier     *Tier                 // to offer the sorted tree back as its index
+	catchUp  *catchUpLog           // the tier's changes since BeginSnapshot
 }
 
 // BeginSnapshot fixes the contents of a snapshot: the resident versions
@@ -61,9 +63,15 @@ func (t *Tier) beginSnapshotLocked() *PendingSnapshot {
 		t.rebuildTreeLocked()
 	default:
 		// A Snapshot after many changes: sorted by its caller, outside
-		// the lock; the tier goes on without an index.
+		// the lock. The tier records its changes meanwhile, so that the
+		// sorted tree can become its index (see Finish).
 		t.sortedSnapshots++
-		return &PendingSnapshot{resident: t.residentLocked()}
+		p := &PendingSnapshot{resident: t.residentLocked()}
+		if t.catchUp == nil {
+			t.catchUp = &catchUpLog{}
+			p.tier, p.catchUp = t, t.catchUp
+		}
+		return p
 	}
 	t.treeMu.Lock()
 	defer t.treeMu.Unlock()
@@ -76,14 +84,14 @@ func (p *PendingSnapshot) Finish() *Snapshot {
 	tree := p.tree
 	if tree == nil {
 		tree = buildTree(sortByKey(p.resident))
+		if p.tier != nil {
+			p.tier.adoptTree(tree, p.catchUp)
+		}
 	}
 	s := &Snapshot{}
 	s.tree.Store(tree)
 	return s
 }
-
-// snapshotLocked is Snapshot with pmu held (tests).
-func (t *Tier) snapshotLocked() *Snapshot { return t.beginSnapshotLocked().Finish() }
 
 // Len returns the number of entries in the snapshot (0 once closed).
 func (s *Snapshot) Len() int {

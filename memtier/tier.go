@@ -93,7 +93,8 @@ type Tier struct {
 	treeDropShift   uint  // the work bound is entries >> treeDropShift (tests raise it)
 	treeDrops       uint64
 	treeRebuilds    uint64
-	sortedSnapshots uint64 // Snapshots built by sorting, the index dropped
+	sortedSnapshots uint64      // Snapshots built by sorting, the index dropped
+	catchUp         *catchUpLog // changes since a sorted Snapshot began (nil: none recorded)
 
 	treeMu sync.Mutex // guards tree's structure (writers and Clone)
 	tree   *btree.BTreeG[*entry]
