@@ -72,3 +72,23 @@ func TestEntryOverhead(t *testing.T) {
 }
 
 func policyKind(s string) policy.Kind { return policy.Kind(s) }
+
+// TestLargeBudgetAllocatesLazily: a tier's fixed allocations do not scale
+// with its budget (the policy's sketch starts at sketchStartEntries and
+// grows with the entries resident), so a large, empty tier costs little.
+func TestLargeBudgetAllocatesLazily(t *testing.T) {
+	for _, kind := range policy.Kinds() {
+		t.Run("policy="+string(kind), func(t *testing.T) {
+			before := heapInUse()
+			tr, err := New(&Options{Policy: kind, BudgetBytes: 64 << 30})
+			if err != nil {
+				t.Fatal(err)
+			}
+			grown := heapInUse() - before
+			runtime.KeepAlive(tr)
+			if grown > 16<<20 {
+				t.Fatalf("an empty tier with a 64 GiB budget holds %d MiB", grown>>20)
+			}
+		})
+	}
+}
