@@ -62,6 +62,7 @@ func (t *Tier) dropTreeLocked() {
 	t.treeMu.Unlock()
 	t.treeOff = true
 	t.treeDrops++
+	t.abandonCatchUpLocked()
 }
 
 // rebuildTreeLocked builds the ordered index from the resident versions
@@ -73,6 +74,17 @@ func (t *Tier) rebuildTreeLocked() {
 	t.treeMu.Unlock()
 	t.treeOff = false
 	t.treeRebuilds++
+	t.abandonCatchUpLocked()
+}
+
+// abandonCatchUpLocked gives up adopting the tree of a sorted snapshot in
+// flight: the index was rebuilt or dropped since it began, so its log no
+// longer holds every change made to what it sorted. pmu is held.
+func (t *Tier) abandonCatchUpLocked() {
+	if l := t.catchUp; l != nil {
+		l.abandoned, l.changes = true, nil
+		t.catchUp = nil
+	}
 }
 
 // residentLocked returns the resident versions, in id order. pmu is held.

@@ -148,3 +148,39 @@ func TestSortedSnapshotAdoption(t *testing.T) {
 		})
 	}
 }
+
+// TestSortedSnapshotNotAdoptedAfterRebuild: a sorted snapshot still being
+// finished while the tier rebuilds its index (another snapshot came soon)
+// and drops it again must not hand its tree, with a log that missed the
+// changes made while the index was maintained, back as the index.
+func TestSortedSnapshotNotAdoptedAfterRebuild(t *testing.T) {
+	tr := newTier(t, &Options{BudgetBytes: 200 << 10, Policy: "lru", MaxEntryFraction: 1})
+	tr.treeDropMin, tr.treeDropShift = 1, 63
+	seq := uint64(0)
+	put := func(i int) {
+		seq++
+		k := fmt.Appendf(nil, "k%04d", i)
+		tr.Put(k, k, seq, false)
+	}
+	for i := range 500 {
+		put(i)
+	}
+	first := tr.BeginSnapshot()  // sorted: the index was dropped
+	second := tr.BeginSnapshot() // nothing changed since: rebuilds and keeps it
+	if first.tree != nil || second.tree == nil {
+		t.Fatalf("first snapshot cloned %v, second %v; want sorted then cloned", first.tree != nil, second.tree != nil)
+	}
+	second.Finish().Close()
+	for i := 500; i < 600; i++ { // maintained (these are not in first's log), then dropped again
+		put(i)
+	}
+	if !tr.treeOff {
+		t.Fatal("the index was not dropped again")
+	}
+	put(600) // logged nowhere now
+	first.Finish().Close()
+	checkInvariants(t, tr)
+	if err := checkSnapshot(tr); err != nil {
+		t.Fatal(err)
+	}
+}
