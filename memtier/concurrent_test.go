@@ -180,6 +180,7 @@ func TestSnapshotUnderConcurrentWriters(t *testing.T) {
 	}{
 		{"index-kept", treeDropMinEntries, treeDropShift},
 		{"index-dropped-and-rebuilt", 1, 63}, // dropped at every chance
+		{"index-dropped-by-the-rule", 1, treeDropShift},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := newTier(t, &Options{BudgetBytes: 24 << 10, Policy: "lru", MaxEntryFraction: 1})
@@ -210,6 +211,11 @@ func snapshotsUnderConcurrentWriters(t *testing.T, tr *Tier) {
 		for !stop.Load() {
 			_ = tr.Evict(func([]Entry) error { return nil })
 			tr.MarkClean(tr.Dirty(seq.Load()))
+		}
+	})
+	wg.Go(func() { // more snapshots, overlapping the checked ones' begin and finish
+		for !stop.Load() {
+			tr.Snapshot().Close()
 		}
 	})
 	for round := range 30 {
