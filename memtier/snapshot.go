@@ -14,8 +14,8 @@ const cursorBatch = 32
 
 // Snapshot is an immutable, ordered view of the versions resident when it
 // was taken: their keys, values, sequence numbers and tombstones never
-// change (only Entry.Dirty may turn false once a checkpoint wrote one). It is safe for concurrent use (each Cursor is not); Close it
-// when done.
+// change (only Entry.Dirty may turn false once a checkpoint wrote one). It
+// is safe for concurrent use (each Cursor is not); Close it when done.
 type Snapshot struct {
 	tree atomic.Pointer[btree.BTreeG[*entry]]
 }
@@ -32,7 +32,9 @@ func (t *Tier) Snapshot() *Snapshot { return t.BeginSnapshot().Finish() }
 // PendingSnapshot is a Snapshot whose contents are fixed but which may
 // still have to be sorted: BeginSnapshot fixes them under the writers'
 // lock, in O(1) or a copy of the resident versions' pointers, and Finish
-// does the rest without any lock. Finish it exactly once.
+// does the rest without any lock. Finish it exactly once (a pending
+// snapshot never finished only keeps the tier from adopting a later sorted
+// snapshot's tree until its index is rebuilt).
 type PendingSnapshot struct {
 	tree     *btree.BTreeG[*entry] // a clone, when the index was maintained
 	resident []*entry              // the resident versions otherwise, unsorted
