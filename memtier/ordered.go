@@ -43,10 +43,15 @@ const (
 // they pass the bound (see above). pmu is held, treeMu not.
 func (t *Tier) noteTreeWorkLocked(n int) {
 	t.treeWork += int64(n)
-	if t.treeWork > t.entries>>t.treeDropShift && t.entries >= t.treeDropMin && t.entries <= treeDropMaxEntries {
+	if t.treeWorkPastBound() && t.entries >= t.treeDropMin && t.entries <= treeDropMaxEntries {
 		t.dropTreeLocked()
 	}
 }
+
+// treeWorkPastBound reports whether the B-tree work since the last
+// Snapshot (done, or that maintaining the tree would have done) passes the
+// bound that drops the tree, or leaves it dropped. pmu is held.
+func (t *Tier) treeWorkPastBound() bool { return t.treeWork > t.entries>>t.treeDropShift }
 
 // dropTreeLocked stops maintaining the ordered index. Snapshots taken
 // before keep their clones (copy-on-write: the nodes they share are never

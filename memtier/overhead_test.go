@@ -74,7 +74,7 @@ func TestEntryOverhead(t *testing.T) {
 func policyKind(s string) policy.Kind { return policy.Kind(s) }
 
 // TestLargeBudgetAllocatesLazily: a tier's fixed allocations do not scale
-// with its budget (the policy's sketch starts at sketchStartEntries and
+// with its budget (the policy's sketch starts at policy.MaxDefaultExpectedEntries and
 // grows with the entries resident), so a large, empty tier costs little.
 func TestLargeBudgetAllocatesLazily(t *testing.T) {
 	for _, kind := range policy.Kinds() {

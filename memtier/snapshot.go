@@ -59,7 +59,7 @@ func (t *Tier) beginSnapshotLocked() *PendingSnapshot {
 		if t.lagLen() > 0 {
 			t.syncTreeLocked()
 		}
-	case t.treeWork <= t.entries>>t.treeDropShift:
+	case !t.treeWorkPastBound():
 		// Snapshots come often enough for the index to pay: rebuild and
 		// maintain it again (a stall of one sorted pass, once).
 		t.rebuildTreeLocked()

@@ -109,8 +109,7 @@ func New(opts *Options) (*Tier, error) {
 		return nil, err
 	}
 	o := withDefaults(opts)
-	pol, err := policy.New(o.Policy, policy.Options{Capacity: max(o.BudgetBytes, 1), Seed: o.Seed,
-		ExpectedEntries: initialExpectedEntries(o.BudgetBytes)})
+	pol, err := policy.New(o.Policy, policy.Options{Capacity: max(o.BudgetBytes, 1), Seed: o.Seed})
 	if err != nil {
 		return nil, err
 	}
@@ -136,21 +135,6 @@ func New(opts *Options) (*Tier, error) {
 		t.shards[i].tab.Store(newTable(minTable))
 	}
 	return t, nil
-}
-
-// sketchStartEntries caps the entry count the policy's frequency sketch
-// (and ghosts) are first sized for. They grow with the entries actually
-// resident (doubling, from 1.25 times what they were sized for), so an
-// empty tier with a large budget does not allocate and zero a sketch of a
-// sixteenth of its budget at New (a 64 GiB budget took 4 GiB and 7.9 s);
-// up to 32 MiB of budget nothing changes.
-const sketchStartEntries = 256 << 10
-
-// initialExpectedEntries is what the policy's sketch is first sized for:
-// the budget's worth of entries at policy.DefaultCostPerEntry, at most
-// sketchStartEntries.
-func initialExpectedEntries(budget int64) int {
-	return int(min(max(budget/policy.DefaultCostPerEntry, 1), sketchStartEntries))
 }
 
 func (t *Tier) hash(key string) uint64 { return hashKey(key, t.opts.Seed, t.hashMask) }
