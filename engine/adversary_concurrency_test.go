@@ -437,14 +437,7 @@ func TestAdvBatchAtomicForGets(t *testing.T) {
 				}
 				pairs++
 			}
-			stop.Store(true)
-			wg.Wait()
-			if failure != "" {
-				t.Fatal(failure)
-			}
-			if pairs < 100 {
-				t.Fatalf("only %d read pairs overlapped the writes", pairs)
-			}
+			advEndReadPairs(t, &stop, &wg, failure, pairs)
 		})
 	}
 }
@@ -508,6 +501,14 @@ func TestAdvBatchDeletesAtomicForGets(t *testing.T) {
 		}
 		pairs++
 	}
+	advEndReadPairs(t, &stop, &wg, failure, pairs)
+}
+
+// advEndReadPairs stops the writers of a batch-atomicity test and fails it
+// on the failure its reader recorded, or if too few read pairs overlapped
+// the writes for the test to have tested anything.
+func advEndReadPairs(t *testing.T, stop *atomic.Bool, wg *sync.WaitGroup, failure string, pairs int) {
+	t.Helper()
 	stop.Store(true)
 	wg.Wait()
 	if failure != "" {
