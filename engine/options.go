@@ -57,11 +57,11 @@ const (
 	DefaultWALSegmentBytes    = 64 << 20
 
 	// MaxMemTierBytes is the largest MemTierBytes Open accepts (16 TiB),
-	// and no more than the machine's physical memory where Open can read
-	// it. The memory tier sizes its frequency sketch from the budget when
-	// it is created (1/16 to 1/8 of it, allocated at once), so an absurd
-	// budget must be refused here rather than attempted: the allocation
-	// would kill the process (1 TiB did, on a 23 GiB machine).
+	// and no more than the machine's physical memory (or cgroup v2 limit)
+	// where Open can read it: a budget the machine cannot hold is a
+	// misconfiguration that would end in the OOM killer once the tier
+	// filled, so it is refused up front. (The tier allocates little at
+	// Open: its frequency sketch starts small and grows with the entries.)
 	MaxMemTierBytes = 1 << 44
 )
 

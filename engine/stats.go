@@ -28,10 +28,10 @@ type Stats struct {
 	WALSyncs            uint64 // fsyncs of WAL segments since Open
 	UserBytesWritten    uint64 // key and value bytes of the operations written since Open
 	// The memory tier drops its ordered index after many writes without an
-	// iterator; the next NewIter sorts the resident entries itself, and the
-	// tier rebuilds the index once iterators come often (memtier/ordered.go).
+	// iterator; the next NewIter sorts the resident entries itself and the
+	// tier takes that sorted tree back as its index (memtier/ordered.go).
 	SortedIterSnapshots uint64  // NewIters that sorted the memory tier's entries
-	OrderedIndexBuilds  uint64  // rebuilds of the memory tier's ordered index
+	OrderedIndexBuilds  uint64  // times the memory tier's ordered index was rebuilt or taken back
 	GetLatency          Latency // sampled: one Get in latencySample
 	PutLatency          Latency // sampled: Put, Delete and Apply, one in latencySample
 	Disk                DiskStats
