@@ -108,7 +108,7 @@ func (t *Tier) recordNow(a access) {
 // the one resident under its id and the policy tracks it: it may have been
 // evicted, rewritten or its id reused since the access was buffered.
 func (t *Tier) applyLocked(s *stripe) {
-	// Validate the whole batch first: these loads (state byte, slot table)
+	// Validate the whole batch first: these loads (state byte, tag, slot)
 	// are independent across accesses, so their cache misses overlap,
 	// instead of each waiting behind the previous access's policy work.
 	var live [stripeRecords]bool
@@ -132,7 +132,7 @@ func (t *Tier) applyLocked(s *stripe) {
 // does; a hit only if its version is still the one resident under its id
 // and the policy tracks it. t.pmu is held.
 func (t *Tier) live(a access) bool {
-	return a.e == nil || (t.states[a.id]&stateInPolicy != 0 && t.recs.load(a.id) == a.e)
+	return a.e == nil || (t.states[a.id]&stateInPolicy != 0 && t.entryOfLocked(a.id) == a.e)
 }
 
 // applyOne feeds one access to the policy. t.pmu is held.

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/tierkv/tierkv/memtier/policy"
 )
 
 // valueFor encodes key and seq in the value so that readers can check that
@@ -262,11 +260,7 @@ func (e Entry) toKey() snapKey { return snapKey{string(e.Key), e.Seq, e.Tombston
 // table (the ordered index may lag behind overwrites). pmu is held.
 func residentSorted(tr *Tier) []snapKey {
 	var out []snapKey
-	for id := range tr.recs.n {
-		if e := tr.recs.load(policy.ID(id)); e != nil {
-			out = append(out, e.toEntry().toKey())
-		}
-	}
+	tr.eachResidentLocked(func(e *entry) { out = append(out, e.toEntry().toKey()) })
 	slices.SortFunc(out, func(a, b snapKey) int { return strings.Compare(a.key, b.key) })
 	return out
 }

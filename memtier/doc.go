@@ -10,16 +10,18 @@
 // dirty flag is immutable once published: an overwrite publishes a new
 // version, so a Get or a snapshot holding a version never sees it change.
 //
-// Each resident key has a dense policy id (allocated from a free list). Three
+// Each resident key has a dense policy id (allocated from a free list). Two
 // structures index the versions and always agree on what is resident:
 //
-//   - the slot table: id -> current version, in fixed pages of atomic
-//     pointers (the policy names victims by id);
 //   - the point index: shards (64 by default) of open-addressing hash tables
-//     whose 8-byte slots hold a 31-bit hash tag and an id. Readers probe with
-//     atomic loads and take no lock; a table grows by a quarter at a time
+//     whose 16-byte slots hold a 31-bit hash tag, the id, and the version
+//     resident under it. The pointer sits beside the tag, so a hit costs two
+//     dependent cache misses (slot, version). Readers probe with atomic
+//     loads and take no lock; a table grows by a quarter at a time
 //     (multiply-shift indexing, no power-of-two rounding), so its bytes per
-//     entry stay steady;
+//     entry stay steady. The policy names victims by id: the tier keeps each
+//     id's tag (4 bytes), which picks the shard and the probe's start, and
+//     finds the id's slot from it;
 //   - the ordered index: a copy-on-write B-tree (github.com/google/btree)
 //     under its own mutex, cloned in O(1) by Snapshot. An overwrite leaves
 //     the superseded version in it and queues the id; Snapshot (its only

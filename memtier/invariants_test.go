@@ -21,12 +21,12 @@ func invariantError(tr *Tier) error {
 	tr.pmu.Lock()
 	defer tr.pmu.Unlock()
 	var n, bytes, dirty, pending, polN, polCost int64
-	if len(tr.states) != tr.recs.n {
-		return fmt.Errorf("%d states for %d ids", len(tr.states), tr.recs.n)
+	if len(tr.states) != len(tr.tags) {
+		return fmt.Errorf("%d states for %d ids", len(tr.states), len(tr.tags))
 	}
-	for i := range tr.recs.n {
+	for i := range tr.tags {
 		id := policy.ID(i)
-		e, st := tr.recs.load(id), tr.states[id]
+		e, st := tr.entryOfLocked(id), tr.states[id]
 		if e == nil {
 			if st != 0 {
 				return fmt.Errorf("free id %d has state %b", id, st)
@@ -88,7 +88,10 @@ func checkRecord(tr *Tier, id policy.ID, e *entry, st uint8) error {
 	}
 	k := e.key()
 	h := tr.hash(k)
-	if gotID, got := tr.shardOf(h).find(&tr.recs, h, k); got != e || gotID != id {
+	if uint64(tr.tags[id]) != tagOf(h) {
+		return fmt.Errorf("id %d has tag %#x, its key's is %#x", id, tr.tags[id], tagOf(h))
+	}
+	if gotID, got := tr.shardOf(h).find(h, k); got != e || gotID != id {
 		return fmt.Errorf("point index has id %d (%p) for id %d (%p)", gotID, got, id, e)
 	}
 	if tr.treeOff {
@@ -119,15 +122,20 @@ func countSlots(tr *Tier) (int, error) {
 		live, dead := 0, 0
 		tab := sh.tab.Load()
 		for j := range tab.slots {
-			switch tab.slots[j].Load() {
-			case slotEmpty:
-			case slotDeleted:
+			v, e := tab.slots[j].v.Load(), tab.slots[j].e.Load()
+			switch {
+			case (v == slotEmpty || v == slotDeleted) && e != nil:
+				return 0, fmt.Errorf("shard %d: free slot %d holds a version", i, j)
+			case v == slotEmpty:
+			case v == slotDeleted:
 				dead++
+			case e == nil || tagOf(tr.hash(e.key())) != v>>32 || tr.shardOfTag(v>>32) != sh:
+				return 0, fmt.Errorf("shard %d: slot %d (%#x) holds a version of another tag or shard", i, j, v)
 			default:
 				live++
 			}
 		}
-		if live != sh.used || dead != sh.dead || (live+dead)*4 > len(tab.slots)*maxLoad4 {
+		if live != sh.used || dead != sh.dead || (live+dead)*20 > len(tab.slots)*maxLoad20 {
 			return 0, fmt.Errorf("shard %d: %d live / %d deleted slots of %d, counters %d / %d", i, live, dead, len(tab.slots), sh.used, sh.dead)
 		}
 		total += live

@@ -92,14 +92,10 @@ func (t *Tier) abandonCatchUpLocked() {
 	}
 }
 
-// residentLocked returns the resident versions, in id order. pmu is held.
+// residentLocked returns the resident versions. pmu is held.
 func (t *Tier) residentLocked() []*entry {
 	out := make([]*entry, 0, t.entries)
-	for id := range t.recs.n {
-		if e := t.recs.load(policy.ID(id)); e != nil {
-			out = append(out, e)
-		}
-	}
+	t.eachResidentLocked(func(e *entry) { out = append(out, e) })
 	return out
 }
 
@@ -215,7 +211,7 @@ func (t *Tier) adoptTree(tree *btree.BTreeG[*entry], log *catchUpLog) {
 	for _, c := range log.changes {
 		if c.removed != nil {
 			idx.Delete(c.removed) // by key
-		} else if e := t.recs.load(c.id); e != nil {
+		} else if e := t.entryOfLocked(c.id); e != nil {
 			idx.ReplaceOrInsert(e) // the id's version now (a reused id: another key, logged too)
 		}
 	}

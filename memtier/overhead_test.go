@@ -53,6 +53,9 @@ func measureOverhead(t testing.TB, kind policy.Kind, n int) float64 {
 // value (at the 1M entries this test uses).
 const overheadTarget = 100
 
+// overheadTargetEntries is the tier size the target is stated for.
+const overheadTargetEntries = 1_000_000
+
 func TestEntryOverhead(t *testing.T) {
 	n := overheadEntries
 	for _, kind := range policy.Kinds() {
@@ -63,8 +66,10 @@ func TestEntryOverhead(t *testing.T) {
 				t.Errorf("measured overhead %.1f B/entry exceeds the charged EntryOverhead %d: the budget is not honest", got, EntryOverhead)
 			}
 			// Every policy, the default W-TinyLFU included, is held to the
-			// issue's target (EntryOverhead is charged at exactly it).
-			if got > overheadTarget {
+			// issue's target at its 1M entries (the reduced size of -race
+			// runs only to EntryOverhead, charged at the worst size
+			// measured, a few bytes above the target).
+			if n >= overheadTargetEntries && got > overheadTarget {
 				t.Errorf("overhead %.1f B/entry over the %d-byte target", got, overheadTarget)
 			}
 		})

@@ -11,15 +11,15 @@ func (t *Tier) allocIDLocked() policy.ID {
 		return id
 	}
 	t.states = append(t.states, 0)
-	return t.recs.grow()
+	t.tags = append(t.tags, 0)
+	return policy.ID(len(t.tags) - 1)
 }
 
 // insertLocked makes ne (a key not resident) resident under the fresh id
-// in every index and charges it. The record is published before the slot
-// naming it, so a reader that finds the slot finds the record.
+// in every index and charges it.
 func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
-	t.recs.store(id, ne)
-	sh.insert(h, id)
+	t.tags[id] = uint32(tagOf(h))
+	sh.insert(h, id, ne)
 	t.entries++
 	t.account(nil, ne)
 	switch {
@@ -42,7 +42,7 @@ func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
 // same key under id (the point index names the id, so it is unchanged).
 // The ordered index catches up later (see Tier.treeLag).
 func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
-	t.recs.store(id, ne)
+	t.shardOfTag(uint64(t.tags[id])).replace(t.slotValueLocked(id), ne)
 	t.account(old, ne)
 	if t.treeOff {
 		t.catchUp.note(id, nil)
@@ -90,7 +90,7 @@ func (t *Tier) replayOldestLocked() {
 	t.treeLagBytes -= l.size
 	if t.states[l.id]&stateTreeStale != 0 {
 		t.states[l.id] &^= stateTreeStale
-		t.tree.ReplaceOrInsert(t.recs.load(l.id))
+		t.tree.ReplaceOrInsert(t.entryOfLocked(l.id))
 	}
 	switch {
 	case t.treeLagHead == len(t.treeLag):
@@ -115,14 +115,13 @@ func (t *Tier) syncTreeLocked() {
 // removeLocked drops resident id from every index, bumps its key's
 // generation and frees the id. The policy must already have forgotten it.
 func (t *Tier) removeLocked(id policy.ID) {
-	e := t.recs.load(id)
+	e := t.entryOfLocked(id)
 	h := t.hash(e.key())
-	sh := t.shardOf(h)
-	// Slot first, then generation, then record: a Get that misses because
-	// of this removal is followed by a Generation that sees the bump.
-	sh.remove(h, id)
+	// Slot first, then generation: a Get that misses because of this
+	// removal is followed by a Generation that sees the bump.
+	t.shardOfTag(uint64(t.tags[id])).remove(t.slotValueLocked(id))
 	t.genOf(h).Add(1)
-	t.recs.store(id, nil)
+	t.tags[id] = 0
 	t.setPendingLocked(id, false)
 	t.states[id] = 0 // (clears stateTreeStale: syncTreeLocked skips the id)
 	t.free = append(t.free, id)
@@ -160,7 +159,7 @@ func (t *Tier) account(old, ne *entry) {
 func (t *Tier) evictVictimsLocked() {
 	for _, id := range t.victims {
 		t.states[id] &^= stateInPolicy
-		if t.recs.load(id).dirty() {
+		if t.entryOfLocked(id).dirty() {
 			t.enqueueLocked(id)
 			continue
 		}

@@ -1,55 +1,37 @@
 package memtier
 
-import (
-	"sync/atomic"
+import "github.com/tierkv/tierkv/memtier/policy"
 
-	"github.com/tierkv/tierkv/memtier/policy"
-)
+// The policy names resident versions by dense ids; the point index's slots
+// hold the versions. An id's slot is found from its tag, kept in t.tags: the
+// tag picks the shard and the probe's start, and the slot value (tag and
+// id) is unique. Only writers (holding pmu) go from an id to its version;
+// readers go from a key to its slot.
 
-// pageBits sizes the slot table's pages: 1024 pointers (8 KiB) each.
-const pageBits = 10
-
-type slotPage [1 << pageBits]atomic.Pointer[entry]
-
-// slotTable maps policy ids to resident versions. Pages never move once
-// allocated, and the page directory is replaced (copied) when it grows, so
-// lock-free readers can load any id they found in the point index; only the
-// tier's writers (holding pmu) store.
-type slotTable struct {
-	dir atomic.Pointer[[]*slotPage]
-	n   int // ids allocated so far (pmu)
+// shardOfTag returns the shard of a key whose tag is tag.
+func (t *Tier) shardOfTag(tag uint64) *shard {
+	return &t.shards[(tag>>1)&uint64(len(t.shards)-1)]
 }
 
-// load returns the version resident under id, or nil. Lock-free.
-func (st *slotTable) load(id policy.ID) *entry {
-	dir := *st.dir.Load()
-	if p := int(id >> pageBits); p < len(dir) {
-		return dir[p][id&(1<<pageBits-1)].Load()
+// slotValueLocked returns the slot value of resident id. pmu is held.
+func (t *Tier) slotValueLocked(id policy.ID) uint64 {
+	return uint64(t.tags[id])<<32 | (uint64(id) + 1)
+}
+
+// entryOfLocked returns the version resident under id, or nil if the id is
+// free. pmu is held.
+func (t *Tier) entryOfLocked(id policy.ID) *entry {
+	tag := t.tags[id]
+	if tag == 0 {
+		return nil
 	}
-	return nil
+	return t.shardOfTag(uint64(tag)).entryOf(t.slotValueLocked(id))
 }
 
-// store publishes e under id (nil to free it). pmu is held; id < st.n.
-func (st *slotTable) store(id policy.ID, e *entry) {
-	(*st.dir.Load())[id>>pageBits][id&(1<<pageBits-1)].Store(e)
-}
-
-// grow allocates the next id. pmu is held.
-func (st *slotTable) grow() policy.ID {
-	id := policy.ID(st.n)
-	dir := *st.dir.Load()
-	if p := int(id >> pageBits); p == len(dir) {
-		// Appending in place is safe: readers never look past their len.
-		next := append(dir, new(slotPage))
-		st.dir.Store(&next)
+// eachResidentLocked calls f with every resident version, shard by shard.
+// pmu is held.
+func (t *Tier) eachResidentLocked(f func(*entry)) {
+	for i := range t.shards {
+		t.shards[i].each(f)
 	}
-	st.n++
-	return id
-}
-
-func newSlotTable() *slotTable {
-	st := &slotTable{}
-	dir := []*slotPage{}
-	st.dir.Store(&dir)
-	return st
 }

@@ -45,7 +45,6 @@ type Tier struct {
 	opts       Options
 	maxCharge  int64  // largest charge admitted to the policy
 	hashMask   uint64 // all ones; tests narrow it to force collisions
-	shardShift uint
 	shards     []shard
 	stripes    []stripe
 	stripeMask uint32
@@ -56,13 +55,12 @@ type Tier struct {
 	pendingN   atomic.Int64             // mirrors the number of pending ids, for NeedsWriteBack
 	comp       *compressor
 
-	recs slotTable // resident version by policy id (lock-free reads)
-
 	// pmu serializes writers and guards the policy and everything below
 	// (and all stores into the shards and recs).
 	pmu        sync.Mutex
 	pol        policy.Policy
 	states     []uint8     // state bits by policy id
+	tags       []uint32    // tag of the key resident under each policy id (0: free; slots.go)
 	free       []policy.ID // ids to reuse
 	queue      []policy.ID // pending write-back, oldest first; entries may be stale
 	victims    []policy.ID // scratch
@@ -117,7 +115,6 @@ func New(opts *Options) (*Tier, error) {
 		opts:          o,
 		maxCharge:     int64(float64(o.BudgetBytes) * o.MaxEntryFraction),
 		hashMask:      ^uint64(0),
-		shardShift:    uint(64 - bits.TrailingZeros(uint(o.Shards))),
 		shards:        make([]shard, o.Shards),
 		stripes:       make([]stripe, numStripes()),
 		sampleBits:    uint(bits.TrailingZeros(uint(o.AccessSampling))),
@@ -129,8 +126,6 @@ func New(opts *Options) (*Tier, error) {
 	}
 	t.stripeMask = uint32(len(t.stripes) - 1)
 	t.treeLagLimit = max(treeLagMinBytes, o.BudgetBytes/treeLagBudgetShare)
-	dir := []*slotPage{}
-	t.recs.dir.Store(&dir)
 	for i := range t.shards {
 		t.shards[i].tab.Store(newTable(minTable))
 	}
@@ -139,7 +134,7 @@ func New(opts *Options) (*Tier, error) {
 
 func (t *Tier) hash(key string) uint64 { return hashKey(key, t.opts.Seed, t.hashMask) }
 
-func (t *Tier) shardOf(h uint64) *shard { return &t.shards[h>>t.shardShift&uint64(len(t.shards)-1)] }
+func (t *Tier) shardOf(h uint64) *shard { return t.shardOfTag(tagOf(h)) }
 
 // Get appends the resident value of key to dst and returns the extended
 // slice (owned by the caller). tombstone reports a resident delete; ok is
@@ -153,7 +148,7 @@ func (t *Tier) Get(key, dst []byte) (value []byte, seq uint64, tombstone, ok boo
 	}
 	k := stringOf(key)
 	h := t.hash(k)
-	id, e := t.shardOf(h).find(&t.recs, h, k)
+	id, e := t.shardOf(h).find(h, k)
 	if e == nil {
 		t.record(access{h: h})
 		return dst, 0, false, false
@@ -209,7 +204,7 @@ func (t *Tier) Put(key, value []byte, seq uint64, tombstone bool) {
 
 	t.pmu.Lock()
 	defer t.pmu.Unlock()
-	id, old := sh.find(&t.recs, h, ne.key())
+	id, old := sh.find(h, ne.key())
 	if old == nil {
 		id = t.allocIDLocked()
 		t.insertLocked(sh, h, id, ne)
@@ -283,7 +278,7 @@ func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
 		t.rejected++
 		return false
 	}
-	if _, old := sh.find(&t.recs, h, k); old != nil {
+	if _, old := sh.find(h, k); old != nil {
 		t.rejected++
 		return false
 	}
@@ -302,14 +297,14 @@ func (t *Tier) Promote(key, value []byte, seq uint64, gen uint64) bool {
 	t.insertLocked(sh, h, id, ne)
 	t.promotions++
 	t.evictVictimsLocked()
-	if t.recs.load(id) != ne {
+	if t.entryOfLocked(id) != ne {
 		return false // it was its own victim
 	}
 	if c := ne.charge(); c < cost {
 		t.victims = t.pol.Update(id, c, t.victims[:0])
 		t.evictVictimsLocked()
 	}
-	return t.recs.load(id) == ne
+	return t.entryOfLocked(id) == ne
 }
 
 // Close stops the tier: later Puts and Promotes do nothing, Gets miss and

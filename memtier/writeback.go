@@ -71,7 +71,7 @@ func (t *Tier) takeBatch(batch []pendingVersion, budget *int) []pendingVersion {
 	for *budget > 0 && len(t.queue) > 0 && len(batch) < EvictBatchEntries {
 		id := t.queue[0]
 		if t.states[id]&statePending != 0 {
-			e := t.recs.load(id)
+			e := t.entryOfLocked(id)
 			sz := int(e.charge() - EntryOverhead)
 			if len(batch) > 0 && size+sz > EvictBatchBytes {
 				break
@@ -97,7 +97,7 @@ func (t *Tier) finishBatch(batch []pendingVersion, written bool) {
 		if t.states[id]&statePending == 0 {
 			continue // rewritten and back in the policy, or already removed
 		}
-		if written && t.recs.load(id) == p.e { // the very version written (not a reused id)
+		if written && t.entryOfLocked(id) == p.e { // the very version written (not a reused id)
 			t.removeLocked(id)
 			t.evictions++
 			continue
@@ -119,11 +119,11 @@ func (t *Tier) Dirty(maxSeq uint64) []Entry {
 	t.pmu.Lock()
 	var found []*entry
 	if t.dirty > 0 {
-		for id := range t.recs.n {
-			if e := t.recs.load(policy.ID(id)); e != nil && e.dirty() && e.seq <= maxSeq {
+		t.eachResidentLocked(func(e *entry) {
+			if e.dirty() && e.seq <= maxSeq {
 				found = append(found, e)
 			}
-		}
+		})
 	}
 	t.pmu.Unlock()
 	// Records are immutable, so they can be copied out without the lock.
@@ -154,7 +154,7 @@ func (t *Tier) MarkClean(entries []Entry) {
 	for i := range entries {
 		k := stringOf(entries[i].Key)
 		h := t.hash(k)
-		id, e := t.shardOf(h).find(&t.recs, h, k)
+		id, e := t.shardOf(h).find(h, k)
 		if e == nil || !e.dirty() || e.seq != entries[i].Seq {
 			continue
 		}
