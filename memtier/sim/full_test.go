@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ var (
 	fixedFlag      = flag.Bool("fixed", false, "keep W-TinyLFU's window fixed")
 	climberFlag    = flag.Bool("climber", false, "tune W-TinyLFU's window by the hill climber instead of ghost feedback")
 	doorkeeperFlag = flag.Bool("doorkeeper", false, "put a doorkeeper in front of the frequency sketches")
+	sizesFlag      = flag.String("sizes", "", "comma-separated sizes replacing every selected trace's published sizes (default the published ones)")
 )
 
 // TestFullTable prints the table of docs/BENCHMARKS.md and the default
@@ -36,6 +38,16 @@ func TestFullTable(t *testing.T) {
 		WindowPercent: *windowFlag, FixedWindow: *fixedFlag, HillClimber: *climberFlag, Doorkeeper: *doorkeeperFlag}}
 	if *tracesFlag != "" {
 		cfg.Traces = strings.Split(*tracesFlag, ",")
+	}
+	for _, f := range strings.Split(*sizesFlag, ",") {
+		if f == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			t.Fatalf("-sizes: %v", err)
+		}
+		cfg.Sizes = append(cfg.Sizes, n)
 	}
 	if *policiesFlag != "" {
 		for _, k := range strings.Split(*policiesFlag, ",") {
