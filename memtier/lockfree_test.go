@@ -3,6 +3,8 @@ package memtier
 import (
 	"fmt"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -87,4 +89,74 @@ func TestCursorStepAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("cursor stepping allocates %.1f times per pass", allocs)
 	}
+}
+
+// TestGetFindsResidentKeysThroughChurn has Gets run against a point index
+// that rehashes all the time (one shard; clean keys promoted and evicted by
+// the thousand, leaving deleted slots behind) while a writer overwrites a
+// set of pinned keys. Pinned keys are dirty and never written back, so they
+// stay resident: every Get of one must find it, with a value that belongs to
+// its seq, and one reader must never see a key's seq go back.
+func TestGetFindsResidentKeysThroughChurn(t *testing.T) {
+	const pinned, overwrites, promotes = 64, 2000, 8000
+	tr := newTier(t, &Options{Policy: "lru", Shards: 1, BudgetBytes: 600 * (EntryOverhead + 32)})
+	pinKey := func(i int) []byte { return fmt.Appendf(nil, "pin%04d", i) }
+	var seq atomic.Uint64
+	for i := range pinned {
+		s := seq.Add(1)
+		tr.Put(pinKey(i), valueFor(pinKey(i), s), s, false)
+	}
+	var stop atomic.Bool
+	errc := make(chan error, 4)
+	var wg sync.WaitGroup
+	for r := range 2 {
+		wg.Go(func() { errc <- readPinned(tr, pinned, pinKey, &stop, r) })
+	}
+	wg.Go(func() { // overwrites the pinned keys (a new version each time)
+		for i := range overwrites {
+			k, s := pinKey(i%pinned), seq.Add(1)
+			tr.Put(k, valueFor(k, s), s, false)
+		}
+	})
+	for i := range promotes { // clean keys in and out: slots freed and reused
+		k := fmt.Appendf(nil, "churn%06d", i)
+		tr.Promote(k, valueFor(k, 1), 1, tr.Generation(k))
+	}
+	for seq.Load() < pinned+overwrites {
+		runtime.Gosched()
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := tr.Stats(); st.Evictions < promotes/2 {
+		t.Fatalf("%d evictions: the point index did not churn", st.Evictions)
+	}
+	checkInvariants(t, tr)
+}
+
+// readPinned Gets the pinned keys until stop, checking each answer.
+func readPinned(tr *Tier, pinned int, pinKey func(int) []byte, stop *atomic.Bool, r int) error {
+	last := make([]uint64, pinned)
+	buf := make([]byte, 0, 64)
+	for n := 0; !stop.Load(); n++ {
+		i := (n*7 + r) % pinned
+		k := pinKey(i)
+		v, s, tomb, ok := tr.Get(k, buf[:0])
+		switch {
+		case !ok || tomb:
+			return fmt.Errorf("resident key %s not found (ok %v, tombstone %v)", k, ok, tomb)
+		case s < last[i]:
+			return fmt.Errorf("key %s: seq %d after %d", k, s, last[i])
+		}
+		if err := checkValue(k, v, s); err != nil {
+			return err
+		}
+		last[i] = s
+	}
+	return nil
 }
