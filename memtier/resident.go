@@ -42,7 +42,8 @@ func (t *Tier) insertLocked(sh *shard, h uint64, id policy.ID, ne *entry) {
 // same key under id (the point index names the id, so it is unchanged).
 // The ordered index catches up later (see Tier.treeLag).
 func (t *Tier) replaceLocked(id policy.ID, old, ne *entry) {
-	t.shardOfTag(uint64(t.tags[id])).replace(t.slotValueLocked(id), ne)
+	sh, v := t.locateLocked(id)
+	sh.replace(v, ne)
 	t.account(old, ne)
 	if t.treeOff {
 		t.catchUp.note(id, nil)
@@ -116,11 +117,11 @@ func (t *Tier) syncTreeLocked() {
 // generation and frees the id. The policy must already have forgotten it.
 func (t *Tier) removeLocked(id policy.ID) {
 	e := t.entryOfLocked(id)
-	h := t.hash(e.key())
 	// Slot first, then generation: a Get that misses because of this
 	// removal is followed by a Generation that sees the bump.
-	t.shardOfTag(uint64(t.tags[id])).remove(t.slotValueLocked(id))
-	t.genOf(h).Add(1)
+	sh, v := t.locateLocked(id)
+	sh.remove(v)
+	t.genOfTag(uint64(t.tags[id])).Add(1)
 	t.tags[id] = 0
 	t.setPendingLocked(id, false)
 	t.states[id] = 0 // (clears stateTreeStale: syncTreeLocked skips the id)

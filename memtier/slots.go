@@ -13,19 +13,21 @@ func (t *Tier) shardOfTag(tag uint64) *shard {
 	return &t.shards[(tag>>1)&uint64(len(t.shards)-1)]
 }
 
-// slotValueLocked returns the slot value of resident id. pmu is held.
-func (t *Tier) slotValueLocked(id policy.ID) uint64 {
-	return uint64(t.tags[id])<<32 | (uint64(id) + 1)
+// locateLocked returns the shard holding resident id's slot and that
+// slot's value. pmu is held.
+func (t *Tier) locateLocked(id policy.ID) (*shard, uint64) {
+	tag := uint64(t.tags[id])
+	return t.shardOfTag(tag), tag<<32 | (uint64(id) + 1)
 }
 
 // entryOfLocked returns the version resident under id, or nil if the id is
 // free. pmu is held.
 func (t *Tier) entryOfLocked(id policy.ID) *entry {
-	tag := t.tags[id]
-	if tag == 0 {
+	if t.tags[id] == 0 {
 		return nil
 	}
-	return t.shardOfTag(uint64(tag)).entryOf(t.slotValueLocked(id))
+	sh, v := t.locateLocked(id)
+	return sh.entryOf(v)
 }
 
 // eachResidentLocked calls f with every resident version, shard by shard.

@@ -172,7 +172,11 @@ func (t *Tier) Get(key, dst []byte) (value []byte, seq uint64, tombstone, ok boo
 // because some unrelated key left.
 const genGroups = 1024
 
-func (t *Tier) genOf(h uint64) *atomic.Uint64 { return &t.gens[h&(genGroups-1)] }
+func (t *Tier) genOf(h uint64) *atomic.Uint64 { return t.genOfTag(tagOf(h)) }
+
+// genOfTag returns the generation of the keys whose tag is tag (so that an
+// eviction, which knows its id's tag, need not hash the key again).
+func (t *Tier) genOfTag(tag uint64) *atomic.Uint64 { return &t.gens[(tag>>1)&(genGroups-1)] }
 
 // Generation returns the eviction generation of key's group (one of 1024
 // by key hash; the "shard" of the engine's protocol), a counter bumped
