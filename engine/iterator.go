@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -305,7 +306,14 @@ func (it *Iterator) release() error {
 	it.closed = true
 	it.valid = false
 	it.snap.Close()
-	return it.disk.Close()
+	// Once Close has taken the iterator out of db.iters, a DB.Close running
+	// at the same time may close the disk tier, and with it this iterator's
+	// disk side, first: then it is released already, which is all Close
+	// promises.
+	if err := it.disk.Close(); !errors.Is(err, disktier.ErrClosed) {
+		return err
+	}
+	return nil
 }
 
 // closeIterators closes every open iterator (DB.Close).
